@@ -1,0 +1,226 @@
+"""The image input contract shared by every gansampler estimator.
+
+Accepted forms of ``X``:
+
+* ``(n, H, W)``: grayscale images;
+* ``(n, H, W, C)``: channels-last images (numpy, scikit-image, PIL, MedMNIST);
+* ``(n, D)``: flat rows, read with ``image_shape=(H, W)`` or ``(H, W, C)``;
+  without ``image_shape`` a square ``D`` is read as a square grayscale image
+  and any other ``D`` as a ``1 x D`` grayscale strip, so that plain tabular
+  data still works.
+
+Internally images are float32 tensors in NCHW layout. ``uint8`` images are
+scaled to ``[0, 1]``; any other dtype keeps its values. Results go back in the
+caller's layout and dtype through :func:`images_to_numpy`.
+"""
+
+from dataclasses import dataclass
+from math import isqrt
+
+import numpy as np
+import torch
+from sklearn.utils.validation import validate_data
+
+MAX_CHANNELS = 4
+
+
+@dataclass(frozen=True)
+class ImageLayout:
+    """Geometry and storage of the caller's images.
+
+    Attributes
+    ----------
+    ndim : int
+        Dimensions of the caller's ``X``: 2 (flat), 3 (grayscale) or 4
+        (channels-last).
+    height, width, channels : int
+        Image geometry.
+    dtype : numpy.dtype
+        The caller's dtype, restored on the way out.
+    """
+
+    ndim: int
+    height: int
+    width: int
+    channels: int
+    dtype: np.dtype
+
+    @property
+    def image_shape(self):
+        return (self.height, self.width, self.channels)
+
+    @property
+    def n_features(self):
+        return self.height * self.width * self.channels
+
+    @property
+    def is_uint8(self):
+        return self.dtype == np.uint8
+
+
+def _format_shape(shape):
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def _normalise_image_shape(image_shape):
+    """Return ``image_shape`` as ``(H, W, C)``, or raise a clear error."""
+    valid = (
+        isinstance(image_shape, (tuple, list))
+        and len(image_shape) in (2, 3)
+        and all(isinstance(s, (int, np.integer)) and s > 0 for s in image_shape)
+    )
+    if not valid:
+        raise ValueError(
+            f"image_shape must be a tuple (H, W) or (H, W, C) of positive "
+            f"integers; got image_shape={image_shape!r}."
+        )
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) == 2:
+        shape = shape + (1,)
+    if shape[2] > MAX_CHANNELS:
+        raise ValueError(
+            f"image_shape={image_shape!r} has {shape[2]} channels; at most "
+            f"{MAX_CHANNELS} are supported."
+        )
+    return shape
+
+
+def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
+    n_dim = X.ndim
+    if n_dim < 2:
+        raise ValueError(
+            f"Expected 2D array, got {n_dim}D array instead: array={X!r}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if your data "
+            "has a single feature or array.reshape(1, -1) if it contains a "
+            "single sample; images go in as (n, H, W), (n, H, W, C) or flat "
+            "(n, D) rows with image_shape."
+        )
+    if n_dim > 4:
+        raise ValueError(
+            f"X must be 2-D (n, D), 3-D (n, H, W) or 4-D (n, H, W, C); got X "
+            f"with {n_dim} dimensions, of shape {_format_shape(X.shape)}."
+        )
+    if n_dim == 2:
+        n_features = X.shape[1]
+        if fitted_layout is not None:
+            # After fitting, flat rows are read with the fitted geometry.
+            if n_features != fitted_layout.n_features:
+                raise ValueError(
+                    f"X has {n_features} features, but {estimator_name} is "
+                    f"expecting {fitted_layout.n_features} features as input "
+                    f"(images of shape {_format_shape(fitted_layout.image_shape)})."
+                )
+            shape = fitted_layout.image_shape
+        elif image_shape is not None:
+            shape = _normalise_image_shape(image_shape)
+            if int(np.prod(shape)) != n_features:
+                raise ValueError(
+                    f"image_shape={image_shape!r} needs {int(np.prod(shape))} "
+                    f"features per sample; got X with {n_features} features."
+                )
+        else:
+            side = isqrt(n_features)
+            shape = (side, side, 1) if side * side == n_features else (1, n_features, 1)
+        return ImageLayout(2, *shape, X.dtype)
+
+    if n_dim == 3:
+        shape = (X.shape[1], X.shape[2], 1)
+    else:
+        shape = X.shape[1:]
+        if shape[2] > MAX_CHANNELS:
+            raise ValueError(
+                f"4-D X is read as channels-last (n, H, W, C) with at most "
+                f"{MAX_CHANNELS} channels; got shape {_format_shape(X.shape)}. "
+                "Channels-first images (n, C, H, W) need "
+                "X.transpose(0, 2, 3, 1)."
+            )
+    if image_shape is not None and fitted_layout is None:
+        expected = _normalise_image_shape(image_shape)
+        if expected != tuple(shape):
+            raise ValueError(
+                f"image_shape={image_shape!r} does not match the images in X, "
+                f"of shape {_format_shape(X.shape[1:])}; leave image_shape=None "
+                "for 3-D and 4-D X."
+            )
+    if fitted_layout is not None and tuple(shape) != fitted_layout.image_shape:
+        raise ValueError(
+            f"X holds images of shape {_format_shape(shape)} (H, W, C), but "
+            f"{estimator_name} was fitted on images of shape "
+            f"{_format_shape(fitted_layout.image_shape)}."
+        )
+    return ImageLayout(n_dim, *shape, X.dtype)
+
+
+def validate_images(estimator, X, y=None, *, reset, image_shape=None):
+    """Validate ``X`` (and ``y``) as images.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Receives ``n_features_in_`` (the number of pixel values per image)
+        and ``feature_names_in_`` when ``reset=True``; with ``reset=False``
+        its fitted ``_layout`` is checked against ``X``.
+    X : array-like
+        Images in any form of the contract.
+    y : array-like, default=None
+        Targets; validated together with ``X`` when given.
+    reset : bool
+        True in ``fit``; False afterwards.
+    image_shape : tuple, default=None
+        The ``image_shape`` parameter of the estimator.
+
+    Returns
+    -------
+    X : ndarray
+        The validated array, in the caller's layout.
+    y : ndarray
+        Only when ``y`` is given.
+    layout : ImageLayout
+    """
+    params = dict(
+        reset=reset,
+        ensure_2d=False,
+        allow_nd=True,
+        dtype="numeric",
+        ensure_all_finite=True,
+    )
+    if y is None:
+        X = validate_data(estimator, X, **params)
+    else:
+        X, y = validate_data(estimator, X, y, **params)
+    fitted = None if reset else getattr(estimator, "_layout", None)
+    layout = _layout_from_array(X, image_shape, fitted, type(estimator).__name__)
+    if reset:
+        estimator.n_features_in_ = layout.n_features
+    return (X, layout) if y is None else (X, y, layout)
+
+
+def images_to_tensor(X, layout):
+    """Return ``X`` as a float32 NCHW tensor; ``uint8`` is scaled to [0, 1]."""
+    X = np.asarray(X)
+    n = X.shape[0]
+    X = X.reshape(n, layout.height, layout.width, layout.channels)
+    # copy=True: the caller's array may be read-only (memmaps), and torch
+    # warns on tensors that share memory with one.
+    X = np.array(X.transpose(0, 3, 1, 2), dtype=np.float32, order="C", copy=True)
+    if layout.is_uint8:
+        X /= 255.0
+    return torch.from_numpy(X)
+
+
+def images_to_numpy(images, layout):
+    """Return NCHW float ``images`` in the caller's layout and dtype."""
+    images = images.detach().to("cpu", torch.float32)
+    X = images.permute(0, 2, 3, 1).numpy()
+    if layout.is_uint8:
+        X = np.clip(np.rint(X * 255.0), 0, 255)
+    elif np.issubdtype(layout.dtype, np.integer):
+        info = np.iinfo(layout.dtype)
+        X = np.clip(np.rint(X), info.min, info.max)
+    X = X.astype(layout.dtype, copy=False)
+    n = X.shape[0]
+    if layout.ndim == 2:
+        return X.reshape(n, layout.n_features)
+    if layout.ndim == 3:
+        return X.reshape(n, layout.height, layout.width)
+    return X

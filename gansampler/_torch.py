@@ -1,0 +1,76 @@
+"""Devices, seeding and batching shared by the torch-backed estimators."""
+
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+MAX_SEED = 2**31 - 1
+
+
+def resolve_device(device):
+    """Turn the ``device`` parameter into a :class:`torch.device`.
+
+    ``"auto"`` picks CUDA when it is available. Asking for CUDA on a machine
+    without it is an error rather than a silent fall back to the CPU.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu":
+        return torch.device("cpu")
+    if str(device).startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was requested, but CUDA is not available on "
+                "this machine; use device='cpu' or device='auto'."
+            )
+        return torch.device(device)
+    raise ValueError(
+        f"device must be 'auto', 'cpu' or 'cuda'; got device={device!r}."
+    )
+
+
+def torch_seed(rng):
+    """Draw a torch seed from a :class:`numpy.random.RandomState`."""
+    return int(rng.randint(MAX_SEED))
+
+
+@contextmanager
+def seeded(seed, device):
+    """Run the block with torch's global generators seeded, then restore them.
+
+    Layers such as dropout draw from the global generator; forking it keeps
+    the caller's random state untouched while making fits reproducible.
+    """
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def make_generator(seed):
+    """A CPU :class:`torch.Generator` for shuffling and augmentation draws."""
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return generator
+
+
+def minibatches(n_samples, batch_size, generator=None):
+    """Split ``range(n_samples)`` into index batches, shuffled if ``generator``.
+
+    A trailing batch of one sample is merged into the one before it, since
+    batch normalisation cannot train on a single sample.
+    """
+    if generator is None:
+        order = torch.arange(n_samples)
+    else:
+        order = torch.randperm(n_samples, generator=generator)
+    batches = list(torch.split(order, batch_size))
+    if len(batches) > 1 and len(batches[-1]) == 1:
+        batches[-2] = torch.cat(batches[-2:])
+        batches.pop()
+    return batches
+
+
+def to_numpy(tensor):
+    return tensor.detach().cpu().numpy().astype(np.float64)

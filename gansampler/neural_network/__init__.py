@@ -1,0 +1,5 @@
+"""Neural-network classifiers for images."""
+
+from ._cnn import CNNClassifier
+
+__all__ = ["CNNClassifier"]

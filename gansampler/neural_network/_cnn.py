@@ -1,0 +1,600 @@
+"""CNNClassifier: a PyTorch CNN behind scikit-learn's classifier API."""
+
+import copy
+import math
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
+
+from .._images import images_to_tensor, validate_images
+from .._torch import make_generator, minibatches, resolve_device, seeded, torch_seed
+from ._architectures import ARCHITECTURES, build_network
+from ._augment import random_affine
+
+PREDICT_BATCH_SIZE = 1024
+
+
+class CNNClassifier(ClassifierMixin, BaseEstimator):
+    """Convolutional neural network classifier for images, backed by PyTorch.
+
+    Images go in as ``(n, H, W)``, ``(n, H, W, C)`` or flat ``(n, D)`` rows
+    with ``image_shape``; ``uint8`` pixels are scaled to ``[0, 1]`` and every
+    channel is standardised with statistics of the training images. The
+    network is trained with cross-entropy and, by default, a learning rate
+    that decays to zero on a cosine schedule, which keeps small CNNs from
+    collapsing to one class on unlucky seeds.
+
+    Read more in the :ref:`User Guide <cnn_classifier>`.
+
+    Parameters
+    ----------
+    architecture : {"light", "lenet5", "vgg", "resnet"} or callable, default="light"
+        The network. ``"light"``: about 0.1M parameters in three
+        double-convolution blocks with global average pooling, after small
+        networks that sort chest X-ray views; ``"lenet5"``: LeNet-5, needs
+        images of at least 12x12; ``"vgg"``: a small VGG-style stack;
+        ``"resnet"``: a small residual network. A callable is called as
+        ``architecture(n_channels, n_classes)`` and must return a
+        :class:`torch.nn.Module` mapping ``(N, C, H, W)`` float tensors to
+        ``(N, n_classes)`` logits.
+
+    n_epochs : int, default=15
+        Passes over the training data in :meth:`fit`.
+
+    batch_size : int, default=128
+        Images per gradient step (capped at the number of images).
+
+    learning_rate : float, default=1e-3
+        Initial learning rate.
+
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` anneals the learning rate to zero over ``n_epochs``;
+        :meth:`partial_fit` always uses the constant ``learning_rate``.
+
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+
+    optimizer : {"adam", "sgd"}, default="adam"
+        Adam, or SGD with Nesterov momentum 0.9.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss. ``"balanced"`` weights each class
+        inversely to its frequency, ``n_samples / (n_classes * count)``; a
+        dict maps class labels to weights (unlisted classes weigh 1).
+
+    augment : bool, default=False
+        Random horizontal flips, shifts of up to 10% and rotations of up to
+        10 degrees, drawn per image and per epoch on the training device.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified),
+        stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the weights of the best epoch.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=5
+        Epochs without improvement before early stopping.
+
+    tol : float, default=1e-4
+        Smallest decrease of the validation loss that counts as improvement.
+
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat 2-D input. Ignored for 3-D and 4-D
+        input, where it must match if given. Without it, flat rows of a square
+        number of features are square grayscale images and other rows are
+        ``1 x D`` strips.
+
+    device : {"auto", "cpu", "cuda"}, default="auto"
+        Where to train. ``"auto"`` uses CUDA when available. Mixed precision
+        (bfloat16) is used on CUDA only.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, augmentation, dropout and the
+        validation split. The same integer gives identical results on CPU.
+
+    verbose : int, default=0
+        0 is silent; 1 or more shows a progress bar over epochs with the
+        latest losses.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    n_features_in_ : int
+        Pixel values per image, ``H * W * C``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+
+    module_ : torch.nn.Module
+        The trained network, on the CPU. Called on NCHW float tensors scaled
+        as described above, it returns logits; ``module_.embed`` returns the
+        penultimate features.
+
+    history_ : list of dict
+        One entry per epoch: ``epoch``, ``train_loss``, ``learning_rate``,
+        ``duration`` (seconds), and with early stopping ``valid_loss`` and
+        ``valid_score`` (balanced accuracy on the held-out images).
+
+    n_iter_ : int
+        Epochs trained, over :meth:`fit` and later :meth:`partial_fit` calls.
+
+    device_ : torch.device
+        The device used for training and prediction.
+
+    See Also
+    --------
+    gansampler.over_sampling : samplers that balance the images first.
+    sklearn.neural_network.MLPClassifier : the same API on flat features.
+
+    Notes
+    -----
+    A fit that fails or is interrupted leaves the estimator unfitted; a
+    :meth:`partial_fit` that fails leaves it as it was before the call.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from gansampler import CNNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X.reshape(-1, 8, 8)
+    >>> clf = CNNClassifier(n_epochs=2, random_state=0).fit(X[:200], y[:200])
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 10)
+    """
+
+    _parameter_constraints = {
+        "architecture": [StrOptions(set(ARCHITECTURES)), callable],
+        "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"cosine", "constant"})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "optimizer": [StrOptions({"adam", "sgd"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "augment": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "image_shape": [tuple, None],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        architecture="light",
+        n_epochs=15,
+        batch_size=128,
+        learning_rate=1e-3,
+        lr_schedule="cosine",
+        weight_decay=0.0,
+        optimizer="adam",
+        class_weight=None,
+        augment=False,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        image_shape=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.architecture = architecture
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.class_weight = class_weight
+        self.augment = augment
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.image_shape = image_shape
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y):
+        """Train a new network on images ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+            Training images.
+        y : array-like of shape (n,)
+            Class labels of any type scikit-learn accepts.
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        self._validate_params()
+        self._forget_fit()
+        rng = check_random_state(self.random_state)
+        state = self._fit_state(X, y, rng, classes=None)
+        schedule = self.lr_schedule if self.lr_schedule == "cosine" else None
+        self._train(state, rng, self.n_epochs, schedule, use_validation=True)
+        self._commit(state)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """Train the network for one more epoch on ``X`` and ``y``.
+
+        The first call on an unfitted estimator builds the network; its
+        ``classes`` (all labels that will ever be seen) default to the labels
+        in ``y``. Later calls go on from the current weights at the constant
+        ``learning_rate``, with a fresh optimizer, and without early stopping.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+            Training images.
+        y : array-like of shape (n,)
+            Class labels, all in ``classes_``.
+        classes : array-like of shape (n_classes,), default=None
+            All class labels; only read on the first call.
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        self._validate_params()
+        first_call = not hasattr(self, "module_")
+        rng = check_random_state(self.random_state)
+        if first_call:
+            state = self._fit_state(X, y, rng, classes=classes)
+        else:
+            state = self._more_state(X, y)
+        self._train(state, rng, 1, schedule=None, use_validation=False)
+        self._commit(state)
+        return self
+
+    def _forget_fit(self):
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+        self.__dict__.pop("_layout", None)
+
+    def _fit_state(self, X, y, rng, classes):
+        """Validate a first fit's data and build everything it trains."""
+        X, y, layout = validate_images(
+            self, X, y, reset=True, image_shape=self.image_shape
+        )
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y if classes is None else classes)
+        if classes is not None and not np.isin(y, encoder.classes_).all():
+            raise ValueError(
+                f"y holds labels {np.setdiff1d(y, encoder.classes_)!r} that are "
+                f"not in classes={list(encoder.classes_)!r}."
+            )
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; got "
+                f"1 class: {list(encoder.classes_)!r}."
+            )
+        device = resolve_device(self.device)
+        images = images_to_tensor(X, layout)
+        mean = images.mean(dim=(0, 2, 3))
+        std = images.std(dim=(0, 2, 3)).clamp_min(1e-6) if len(images) > 1 else (
+            torch.ones_like(mean)
+        )
+        seed = torch_seed(rng)
+        with seeded(seed, device):
+            module = build_network(
+                self.architecture,
+                layout.channels,
+                len(encoder.classes_),
+                layout.height,
+                layout.width,
+                mean,
+                std,
+            )
+        return {
+            "layout": layout,
+            "encoder": encoder,
+            "classes": encoder.classes_,
+            "images": images,
+            "targets": torch.as_tensor(encoder.transform(y), dtype=torch.long),
+            "module": module,
+            "device": device,
+            "history": [],
+            "n_iter": 0,
+            "n_features_in": self.n_features_in_,
+            "feature_names_in": getattr(self, "feature_names_in_", None),
+        }
+
+    def _more_state(self, X, y):
+        """Validate a later partial_fit's data against the fitted estimator."""
+        X, y, layout = validate_images(self, X, y, reset=False)
+        check_classification_targets(y)
+        unknown = np.setdiff1d(y, self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y holds labels {list(unknown)!r} that were not in classes_ "
+                f"{list(self.classes_)!r} when partial_fit was first called."
+            )
+        encoder = LabelEncoder()
+        encoder.classes_ = self.classes_
+        return {
+            "layout": self._layout,
+            "encoder": encoder,
+            "classes": self.classes_,
+            "images": images_to_tensor(X, layout),
+            "targets": torch.as_tensor(encoder.transform(y), dtype=torch.long),
+            # A copy, so that a failure midway leaves the fitted module as it was.
+            "module": copy.deepcopy(self.module_),
+            "device": self.device_,
+            "history": list(self.history_),
+            "n_iter": self.n_iter_,
+            "n_features_in": self.n_features_in_,
+            "feature_names_in": getattr(self, "feature_names_in_", None),
+        }
+
+    def _commit(self, state):
+        """Set the fitted attributes, all at once at the end of a fit."""
+        self._layout = state["layout"]
+        self.classes_ = state["classes"]
+        self.module_ = state["module"].cpu().eval()
+        self.history_ = state["history"]
+        self.n_iter_ = state["n_iter"]
+        self.device_ = state["device"]
+
+    def _loss_weights(self, targets, classes):
+        n_classes = len(classes)
+        if self.class_weight is None:
+            return None
+        if self.class_weight == "balanced":
+            counts = torch.bincount(targets, minlength=n_classes).float()
+            return len(targets) / (n_classes * counts.clamp_min(1))
+        weights = torch.ones(n_classes)
+        lookup = {label: i for i, label in enumerate(classes)}
+        for label, weight in self.class_weight.items():
+            if label not in lookup:
+                raise ValueError(
+                    f"class_weight has a weight for class {label!r}, which is not "
+                    f"among the classes {list(classes)!r}."
+                )
+            weights[lookup[label]] = float(weight)
+        return weights
+
+    def _train(self, state, rng, n_epochs, schedule, use_validation):
+        device = state["device"]
+        module = state["module"]
+        images, targets = state["images"], state["targets"]
+        n_classes = len(state["classes"])
+        weights = self._loss_weights(targets, state["classes"])
+
+        valid = None
+        if use_validation and self.early_stopping:
+            idx = np.arange(len(targets))
+            counts = np.bincount(targets.numpy(), minlength=n_classes)
+            stratify = targets.numpy() if counts.min() >= 2 else None
+            train_idx, valid_idx = train_test_split(
+                idx,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+                random_state=rng,
+            )
+            valid = (images[valid_idx], targets[valid_idx])
+            images, targets = images[train_idx], targets[train_idx]
+
+        seed = torch_seed(rng)
+        generator = make_generator(seed)
+        batch_size = min(self.batch_size, len(targets))
+        steps_per_epoch = len(minibatches(len(targets), batch_size))
+        on_cuda = device.type == "cuda"
+        # Small data sets move to the device once; large ones batch by batch.
+        if on_cuda and images.element_size() * images.nelement() < 2**30:
+            images, targets = images.to(device), targets.to(device)
+
+        with seeded(seed, device):
+            module.to(device)
+            optimizer = self._make_optimizer(module)
+            total_steps = n_epochs * steps_per_epoch
+            lr_at = _cosine(self.learning_rate, total_steps) if schedule else None
+            loss_weights = None if weights is None else weights.to(device)
+            best = (math.inf, None, 0)  # loss, weights, epochs without improvement
+            bar = tqdm(
+                range(n_epochs),
+                disable=self.verbose < 1,
+                desc=type(self).__name__,
+                unit="epoch",
+            )
+            step = 0
+            for epoch in bar:
+                start = time.perf_counter()
+                module.train()
+                total, count = 0.0, 0
+                for batch in minibatches(len(targets), batch_size, generator):
+                    if lr_at is not None:
+                        for group in optimizer.param_groups:
+                            group["lr"] = lr_at(step)
+                    xb = images[batch].to(device, non_blocking=True)
+                    yb = targets[batch].to(device, non_blocking=True)
+                    if self.augment:
+                        xb = random_affine(xb, generator)
+                    with torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
+                        logits = module(xb)
+                    loss = F.cross_entropy(logits.float(), yb, weight=loss_weights)
+                    if not torch.isfinite(loss):
+                        raise FloatingPointError(
+                            f"The training loss became {loss.item()} at epoch "
+                            f"{epoch + 1}; lower learning_rate (now "
+                            f"{self.learning_rate})."
+                        )
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    total += loss.item() * len(batch)
+                    count += len(batch)
+                    step += 1
+                record = {
+                    "epoch": state["n_iter"] + 1,
+                    "train_loss": total / count,
+                    "learning_rate": optimizer.param_groups[0]["lr"],
+                }
+                if valid is not None:
+                    valid_loss, valid_score = _evaluate(
+                        module, *valid, device, loss_weights, n_classes
+                    )
+                    record.update(valid_loss=valid_loss, valid_score=valid_score)
+                record["duration"] = time.perf_counter() - start
+                state["history"].append(record)
+                state["n_iter"] += 1
+                bar.set_postfix(
+                    {k: f"{v:.4f}" for k, v in record.items() if "loss" in k}
+                )
+                if valid is not None:
+                    if record["valid_loss"] < best[0] - self.tol:
+                        kept = {k: v.detach().clone() for k, v in module.state_dict().items()}
+                        best = (record["valid_loss"], kept, 0)
+                    else:
+                        best = (best[0], best[1], best[2] + 1)
+                        if best[2] >= self.n_iter_no_change:
+                            break
+            bar.close()
+            if best[1] is not None:
+                module.load_state_dict(best[1])
+
+    def _make_optimizer(self, module):
+        if self.optimizer == "adam":
+            return torch.optim.Adam(
+                module.parameters(),
+                lr=self.learning_rate,
+                weight_decay=self.weight_decay,
+            )
+        return torch.optim.SGD(
+            module.parameters(),
+            lr=self.learning_rate,
+            momentum=0.9,
+            nesterov=True,
+            weight_decay=self.weight_decay,
+        )
+
+    # -------------------------------------------------------------- predict
+
+    def predict_proba(self, X):
+        """Class probabilities of images ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+            Images like the training images.
+
+        Returns
+        -------
+        proba : ndarray of shape (n, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        logits = self._forward(X, "forward")
+        proba = torch.softmax(logits.double(), dim=1).numpy()
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted class labels of images ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+            Images like the training images.
+
+        Returns
+        -------
+        y : ndarray of shape (n,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def embed(self, X):
+        """Penultimate-layer features of images ``X``.
+
+        For a callable ``architecture`` this is the output of the user's
+        module.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+            Images like the training images.
+
+        Returns
+        -------
+        features : ndarray of shape (n, n_features_out)
+        """
+        return self._forward(X, "embed").numpy()
+
+    def _forward(self, X, method):
+        check_is_fitted(self)
+        X, layout = validate_images(self, X, reset=False)
+        images = images_to_tensor(X, layout)
+        device = self.device_
+        module = self.module_
+        outputs = []
+        try:
+            module.to(device).eval()
+            call = getattr(module, method)
+            with torch.inference_mode():
+                for batch in minibatches(len(images), PREDICT_BATCH_SIZE):
+                    out = call(images[batch].to(device, non_blocking=True))
+                    outputs.append(out.float().cpu())
+        finally:
+            module.cpu()
+        return torch.cat(outputs).to(torch.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def _cosine(base_lr, total_steps):
+    def lr_at(step):
+        return 0.5 * base_lr * (1 + math.cos(math.pi * step / max(total_steps, 1)))
+
+    return lr_at
+
+
+def _evaluate(module, images, targets, device, weights, n_classes):
+    """Validation loss and balanced accuracy, without touching batch stats."""
+    module.eval()
+    losses, predictions = [], []
+    with torch.no_grad():
+        for batch in minibatches(len(targets), PREDICT_BATCH_SIZE):
+            logits = module(images[batch].to(device)).float()
+            yb = targets[batch].to(device)
+            losses.append(F.cross_entropy(logits, yb, weight=weights, reduction="sum"))
+            predictions.append(logits.argmax(1).cpu())
+    module.train()
+    predicted = torch.cat(predictions)
+    recalls = [
+        (predicted[targets.cpu() == k] == k).float().mean().item()
+        for k in range(n_classes)
+        if (targets == k).any()
+    ]
+    if weights is None:
+        norm = len(targets)
+    else:
+        norm = weights[targets.to(device)].sum().item()
+    return torch.stack(losses).sum().item() / norm, float(np.mean(recalls))
