@@ -4,8 +4,10 @@ Oversamplers with imbalanced-learn's ``fit_resample`` API and a PyTorch CNN
 with scikit-learn's ``fit``/``predict`` API.
 """
 
+from .base import BaseImageSampler
 from .neural_network import CNNClassifier
+from .over_sampling import SuperpixelSampler
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["CNNClassifier", "__version__"]
+__all__ = ["BaseImageSampler", "CNNClassifier", "SuperpixelSampler", "__version__"]

@@ -151,7 +151,7 @@ def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
     return ImageLayout(n_dim, *shape, X.dtype)
 
 
-def validate_images(estimator, X, y=None, *, reset, image_shape=None):
+def validate_images(estimator, X, y="no_validation", *, reset, image_shape=None):
     """Validate ``X`` (and ``y``) as images.
 
     Parameters
@@ -162,8 +162,9 @@ def validate_images(estimator, X, y=None, *, reset, image_shape=None):
         its fitted ``_layout`` is checked against ``X``.
     X : array-like
         Images in any form of the contract.
-    y : array-like, default=None
-        Targets; validated together with ``X`` when given.
+    y : array-like or None, default="no_validation"
+        Targets, validated together with ``X`` unless left at the default;
+        ``None`` is an error for estimators that require ``y``.
     reset : bool
         True in ``fit``; False afterwards.
     image_shape : tuple, default=None
@@ -174,7 +175,7 @@ def validate_images(estimator, X, y=None, *, reset, image_shape=None):
     X : ndarray
         The validated array, in the caller's layout.
     y : ndarray
-        Only when ``y`` is given.
+        Only when ``y`` was validated.
     layout : ImageLayout
     """
     params = dict(
@@ -184,7 +185,8 @@ def validate_images(estimator, X, y=None, *, reset, image_shape=None):
         dtype="numeric",
         ensure_all_finite=True,
     )
-    if y is None:
+    only_X = isinstance(y, str) and y == "no_validation"
+    if only_X:
         X = validate_data(estimator, X, **params)
     else:
         X, y = validate_data(estimator, X, y, **params)
@@ -192,7 +194,7 @@ def validate_images(estimator, X, y=None, *, reset, image_shape=None):
     layout = _layout_from_array(X, image_shape, fitted, type(estimator).__name__)
     if reset:
         estimator.n_features_in_ = layout.n_features
-    return (X, layout) if y is None else (X, y, layout)
+    return (X, layout) if only_X else (X, y, layout)
 
 
 def images_to_tensor(X, layout):

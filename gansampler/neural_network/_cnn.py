@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
@@ -235,9 +235,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self._validate_params()
         self._forget_fit()
         rng = check_random_state(self.random_state)
-        state = self._fit_state(X, y, rng, classes=None)
-        schedule = self.lr_schedule if self.lr_schedule == "cosine" else None
-        self._train(state, rng, self.n_epochs, schedule, use_validation=True)
+        try:
+            state = self._fit_state(X, y, rng, classes=None)
+            schedule = self.lr_schedule if self.lr_schedule == "cosine" else None
+            self._train(state, rng, self.n_epochs, schedule, use_validation=True)
+        except BaseException:
+            # Validation sets n_features_in_ early: a failed or interrupted
+            # fit must not look fitted.
+            self._forget_fit()
+            raise
         self._commit(state)
         return self
 
@@ -265,11 +271,16 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self._validate_params()
         first_call = not hasattr(self, "module_")
         rng = check_random_state(self.random_state)
-        if first_call:
-            state = self._fit_state(X, y, rng, classes=classes)
-        else:
-            state = self._more_state(X, y)
-        self._train(state, rng, 1, schedule=None, use_validation=False)
+        try:
+            if first_call:
+                state = self._fit_state(X, y, rng, classes=classes)
+            else:
+                state = self._more_state(X, y)
+            self._train(state, rng, 1, schedule=None, use_validation=False)
+        except BaseException:
+            if first_call:
+                self._forget_fit()
+            raise
         self._commit(state)
         return self
 
@@ -280,6 +291,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit_state(self, X, y, rng, classes):
         """Validate a first fit's data and build everything it trains."""
+        target_type = type_of_target(y, input_name="y") if y is not None else None
+        if target_type is not None and (
+            target_type.startswith("multilabel") or target_type.endswith("multioutput")
+        ):
+            raise ValueError(
+                "Multilabel and multioutput targets are not supported; got y of "
+                f"type {target_type!r}. CNNClassifier needs one label per image."
+            )
         X, y, layout = validate_images(
             self, X, y, reset=True, image_shape=self.image_shape
         )
@@ -415,7 +434,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             optimizer = self._make_optimizer(module)
             total_steps = n_epochs * steps_per_epoch
             lr_at = _cosine(self.learning_rate, total_steps) if schedule else None
-            loss_weights = None if weights is None else weights.to(device)
+            loss_weights = None
+            if weights is not None:
+                # Per-sample weights scaled to average 1 over the training
+                # data: the step size does not depend on the weights' scale,
+                # and a batch without the heavy class pulls proportionally
+                # little (torch's weighted mean would renormalise per batch).
+                per_sample = weights[targets.cpu()]
+                loss_weights = (weights / per_sample.mean()).to(device)
             best = (math.inf, None, 0)  # loss, weights, epochs without improvement
             bar = tqdm(
                 range(n_epochs),
@@ -438,7 +464,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                         xb = random_affine(xb, generator)
                     with torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
                         logits = module(xb)
-                    loss = F.cross_entropy(logits.float(), yb, weight=loss_weights)
+                    loss = _weighted_cross_entropy(logits.float(), yb, loss_weights)
                     if not torch.isfinite(loss):
                         raise FloatingPointError(
                             f"The training loss became {loss.item()} at epoch "
@@ -526,7 +552,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
     def embed(self, X):
         """Penultimate-layer features of images ``X``.
@@ -576,6 +603,13 @@ def _cosine(base_lr, total_steps):
     return lr_at
 
 
+def _weighted_cross_entropy(logits, targets, weights, reduction="mean"):
+    losses = F.cross_entropy(logits, targets, reduction="none")
+    if weights is not None:
+        losses = losses * weights[targets]
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
 def _evaluate(module, images, targets, device, weights, n_classes):
     """Validation loss and balanced accuracy, without touching batch stats."""
     module.eval()
@@ -584,7 +618,7 @@ def _evaluate(module, images, targets, device, weights, n_classes):
         for batch in minibatches(len(targets), PREDICT_BATCH_SIZE):
             logits = module(images[batch].to(device)).float()
             yb = targets[batch].to(device)
-            losses.append(F.cross_entropy(logits, yb, weight=weights, reduction="sum"))
+            losses.append(_weighted_cross_entropy(logits, yb, weights, "sum"))
             predictions.append(logits.argmax(1).cpu())
     module.train()
     predicted = torch.cat(predictions)
@@ -593,8 +627,4 @@ def _evaluate(module, images, targets, device, weights, n_classes):
         for k in range(n_classes)
         if (targets == k).any()
     ]
-    if weights is None:
-        norm = len(targets)
-    else:
-        norm = weights[targets.to(device)].sum().item()
-    return torch.stack(losses).sum().item() / norm, float(np.mean(recalls))
+    return torch.stack(losses).sum().item() / len(targets), float(np.mean(recalls))

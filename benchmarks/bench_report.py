@@ -1,0 +1,112 @@
+"""Turn the study's JSON-lines results into markdown tables and a plot.
+
+    python benchmarks/bench_report.py [--plot docs/_static/study_a.png]
+"""
+
+import argparse
+import json
+from collections import defaultdict
+
+import numpy as np
+from _common import RESULTS
+
+
+def load(part):
+    path = RESULTS / f"study_{part}.jsonl"
+    if not path.exists():
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def cell(values):
+    values = np.asarray(values, float)
+    std = values.std(ddof=1) if len(values) > 1 else 0.0
+    return f"{values.mean():.3f} +- {std:.3f}"
+
+
+def group(rows, *keys):
+    out = defaultdict(list)
+    for r in rows:
+        out[tuple(r[k] for k in keys)].append(r)
+    return out
+
+
+def table_a(rows, metric):
+    sizes = sorted({r["n_minority"] for r in rows if r["n_minority"] != "full"})
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    cells = group(rows, "method", "n_minority")
+    lines = [
+        f"| {metric} | " + " | ".join(f"n={n}" for n in sizes) + " |",
+        "|---" * (len(sizes) + 1) + "|",
+    ]
+    for m in methods:
+        values = []
+        for n in sizes:
+            found = cells.get((m, n), [])
+            seeds = len(found)
+            values.append(f"{cell([r[metric] for r in found])} ({seeds})" if found else "")
+        lines.append(f"| {m} | " + " | ".join(values) + " |")
+    full = cells.get(("none", "full"))
+    if full:
+        lines.append(f"\nFull training set: {metric} {cell([r[metric] for r in full])} "
+                     f"({len(full)} seeds).")
+    return "\n".join(lines)
+
+
+def table_b(rows):
+    metrics = ["balanced_accuracy", "macro_f1", "resample_s", "fit_s"]
+    cells = group(rows, "method", "n_minority")
+    lines = ["| method | " + " | ".join(metrics) + " | seeds |", "|---" * (len(metrics) + 2) + "|"]
+    for (m, n), found in cells.items():
+        name = m if n != "full" else "whole training half"
+        lines.append(f"| {name} | " + " | ".join(cell([r[k] for r in found]) for k in metrics)
+                     + f" | {len(found)} |")
+    return "\n".join(lines)
+
+
+def plot_a(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = group([r for r in rows if r["n_minority"] != "full"], "method")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, metric in zip(axes, ["balanced_accuracy", "roc_auc"]):
+        for (method,), found in cells.items():
+            by_n = group(found, "n_minority")
+            sizes = sorted(k[0] for k in by_n)
+            means = [np.mean([r[metric] for r in by_n[(n,)]]) for n in sizes]
+            stds = [np.std([r[metric] for r in by_n[(n,)]], ddof=1) if len(by_n[(n,)]) > 1
+                    else 0 for n in sizes]
+            ax.errorbar(sizes, means, yerr=stds, marker="o", capsize=3, label=method)
+        ax.set_xscale("log")
+        ax.set_xlabel("pneumonia training images (n_minority)")
+        ax.set_ylabel(f"test {metric.replace('_', ' ')}")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plot", default=None, help="PNG path for part A's plot")
+    args = parser.parse_args()
+    rows_a = load("A")
+    if rows_a:
+        for metric in ["balanced_accuracy", "roc_auc", "sensitivity", "specificity",
+                       "g_mean", "resample_s", "fit_s"]:
+            print(f"\n### Part A: {metric} (mean +- std over seeds, seeds in brackets)\n")
+            print(table_a(rows_a, metric))
+        if args.plot:
+            plot_a(rows_a, args.plot)
+    rows_b = load("B")
+    if rows_b:
+        print("\n### Part B\n")
+        print(table_b(rows_b))
+
+
+if __name__ == "__main__":
+    main()

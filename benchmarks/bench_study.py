@@ -1,0 +1,181 @@
+"""The imbalance study (../shared/STUDY.md), parts A and B.
+
+Part A: PneumoniaMNIST with all 1214 normal training images and
+``n_minority`` pneumonia images drawn with the run's seed; scored on the full
+official test set. Part B: digits split 50/50 (seed 0), classes 0 and 1 whole
+and a tenth of every other class; scored on the untouched test half.
+
+Every method is followed by the same CNNClassifier, seeded with the run's
+seed. Nothing is chosen on the test split. Each finished run is appended to a
+JSON-lines file at once, so an interrupted study keeps what it measured and a
+rerun skips what is there; ``bench_report.py`` turns the file into tables.
+
+Run by hand, one part at a time (part A with 7 methods, 5 sizes and 5 seeds
+takes about 1.5 hours on a 2-core CPU):
+
+    python benchmarks/bench_study.py --part A --seeds 0 1 2 3 4
+    python benchmarks/bench_study.py --part B --seeds 0 1 2 3 4
+    python benchmarks/bench_report.py
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import ROOT, data_path, machine
+from imblearn.metrics import geometric_mean_score
+from imblearn.over_sampling import SMOTE, RandomOverSampler
+from sklearn.datasets import load_digits
+from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+
+from gansampler import CNNClassifier, SuperpixelSampler
+from gansampler.datasets import load_pneumoniamnist
+
+RESULTS = ROOT / "benchmarks" / "results"
+N_MINORITY = (10, 25, 50, 100, 250)
+
+
+def make_sampler(method, seed, min_count):
+    """The sampler of a method, or None; every one balances (``"auto"``)."""
+    if method == "ros":
+        return RandomOverSampler(random_state=seed)
+    if method == "smote":
+        # SMOTE needs more neighbours than it asks for.
+        return SMOTE(random_state=seed, k_neighbors=min(5, min_count - 1))
+    if method.startswith("superpixel_"):
+        return SuperpixelSampler(mode=method.split("_", 1)[1], random_state=seed, n_jobs=2)
+    return None
+
+
+def run_one(method, seed, X, y, classifier_params):
+    min_count = np.bincount(y)[np.bincount(y) > 0].min()
+    sampler = make_sampler(method, seed, min_count)
+    resample_s = 0.0
+    if sampler is not None:
+        start = time.perf_counter()
+        if method == "smote":
+            # SMOTE works on flat pixel rows; the classifier reads them back
+            # with the square geometry.
+            X_flat, y = sampler.fit_resample(X.reshape(len(X), -1), y)
+            X = X_flat.reshape((len(X_flat),) + X.shape[1:])
+        else:
+            X, y = sampler.fit_resample(X, y)
+        resample_s = time.perf_counter() - start
+    weights = "balanced" if method == "class_weight" else None
+    clf = CNNClassifier(random_state=seed, class_weight=weights, **classifier_params)
+    start = time.perf_counter()
+    clf.fit(X, y)
+    return clf, resample_s, time.perf_counter() - start, len(y)
+
+
+def part_a_data(path, n_minority, seed):
+    X, y = load_pneumoniamnist("train", path)
+    rng = np.random.RandomState(seed)
+    pneumonia = rng.choice(np.flatnonzero(y == 1), n_minority, replace=False)
+    keep = np.concatenate([np.flatnonzero(y == 0), pneumonia])
+    return X[keep], y[keep]
+
+
+def part_b_split():
+    X, y = load_digits(return_X_y=True)
+    X = X.reshape(-1, 8, 8)
+    return train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+
+
+def part_b_data(X_train, y_train, seed):
+    rng = np.random.RandomState(seed)
+    keep = []
+    for label in np.unique(y_train):
+        idx = np.flatnonzero(y_train == label)
+        if label not in (0, 1):
+            idx = rng.choice(idx, max(2, len(idx) // 10), replace=False)
+        keep.append(idx)
+    keep = np.sort(np.concatenate(keep))
+    return X_train[keep], y_train[keep]
+
+
+def done_keys(path):
+    if not path.exists():
+        return set()
+    with open(path) as f:
+        return {(r["method"], r["n_minority"], r["seed"]) for r in map(json.loads, f)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["A", "B"], required=True)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--n-minority", type=int, nargs="+", default=list(N_MINORITY))
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=[
+            "none", "class_weight", "ros", "smote",
+            "superpixel_geometric", "superpixel_superpixel", "superpixel_both",
+        ],
+    )
+    parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
+    parser.add_argument("--out", default=None, help="JSON-lines file of results")
+    parser.add_argument(
+        "--reference", action="store_true", help="also fit on the full training set"
+    )
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out) if args.out else RESULTS / f"study_{args.part}.jsonl"
+    done = done_keys(out)
+    print(f"# {machine()} -> {out}", flush=True)
+
+    if args.part == "A":
+        path = data_path(args.data)
+        X_test, y_test = load_pneumoniamnist("test", path)
+        classifier_params = {}
+        sizes = list(args.n_minority) + (["full"] if args.reference else [])
+    else:
+        X_train_full, X_test, y_train_full, y_test = part_b_split()
+        # Part B's reference settings: 30 epochs of batch 32 (STUDY.md).
+        classifier_params = {"n_epochs": 30, "batch_size": 32}
+        sizes = ["tenth"] + (["full"] if args.reference else [])
+
+    for n in sizes:
+        for seed in args.seeds:
+            if args.part == "A":
+                if n == "full":
+                    X, y = load_pneumoniamnist("train", path)
+                else:
+                    X, y = part_a_data(path, n, seed)
+            else:
+                X, y = (X_train_full, y_train_full) if n == "full" else part_b_data(
+                    X_train_full, y_train_full, seed
+                )
+            methods = ["none"] if n == "full" else args.methods
+            for method in methods:
+                if (method, n, seed) in done:
+                    continue
+                clf, resample_s, fit_s, n_fit = run_one(method, seed, X, y, classifier_params)
+                proba = clf.predict_proba(X_test)
+                pred = clf.classes_[proba.argmax(axis=1)]
+                row = {
+                    "part": args.part, "method": method, "n_minority": n, "seed": seed,
+                    "n_train": int(len(y)), "n_fit": int(n_fit),
+                    "balanced_accuracy": balanced_accuracy_score(y_test, pred),
+                    "resample_s": resample_s, "fit_s": fit_s,
+                }
+                if args.part == "A":
+                    row.update(
+                        roc_auc=roc_auc_score(y_test, proba[:, 1]),
+                        sensitivity=recall_score(y_test, pred, pos_label=1),
+                        specificity=recall_score(y_test, pred, pos_label=0),
+                        g_mean=geometric_mean_score(y_test, pred),
+                    )
+                else:
+                    row["macro_f1"] = f1_score(y_test, pred, average="macro")
+                with open(out, "a") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()

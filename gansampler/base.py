@@ -1,0 +1,160 @@
+"""The base class of every gansampler sampler."""
+
+import numpy as np
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
+from sklearn.utils import check_random_state
+
+from ._images import images_to_numpy, images_to_tensor, validate_images
+
+
+class BaseImageSampler(BaseOverSampler):
+    """Base class for oversamplers that make new images of a class.
+
+    A subclass says only how to make ``n_samples`` new images from the real
+    images of one class, in :meth:`_generate`; this class validates the
+    images (``(n, H, W)``, ``(n, H, W, C)`` or flat ``(n, D)`` rows with
+    ``image_shape``), turns ``sampling_strategy`` into per-class counts
+    exactly as imbalanced-learn does, and returns the original samples first,
+    unchanged, followed by the new ones, in the caller's layout and dtype.
+
+    Samplers that learn from all classes at once (GANs) override
+    :meth:`_fit_generator`, which runs once before the per-class calls.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        How many images each class should have after resampling, as in
+        imbalanced-learn: a float (binary problems: the wanted ratio of
+        minority to majority count), ``"auto"`` (= ``"not majority"``),
+        ``"minority"``, ``"not minority"``, ``"not majority"``, ``"all"``, a
+        dict ``{label: wanted count}``, or a callable ``y -> dict``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds everything the sampler draws.
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat 2-D input.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of new images made for each class.
+    n_features_in_ : int
+        Pixel values per image.
+
+    Examples
+    --------
+    A sampler that oversamples with mirrored copies of real images:
+
+    >>> from gansampler.base import BaseImageSampler
+    >>> class MirrorSampler(BaseImageSampler):
+    ...     def _generate(self, X_class, n_samples, rng):
+    ...         picks = rng.randint(len(X_class), size=n_samples)
+    ...         return X_class[picks].flip(-1)
+    >>> import numpy as np
+    >>> X = np.arange(5 * 4 * 4, dtype=np.uint8).reshape(5, 4, 4)
+    >>> X_res, y_res = MirrorSampler().fit_resample(X, [0, 0, 0, 1, 1])
+    >>> X_res.shape, np.bincount(y_res)
+    ((6, 4, 4), array([3, 3]))
+    """
+
+    _parameter_constraints = {
+        **BaseOverSampler._parameter_constraints,
+        "image_shape": [tuple, None],
+    }
+
+    # Fewest real images a class needs before this sampler can oversample it.
+    _min_class_size = 1
+
+    def __init__(self, *, sampling_strategy="auto", random_state=None, image_shape=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.random_state = random_state
+        self.image_shape = image_shape
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y, layout = validate_images(
+            self, X, y, reset=True, image_shape=self.image_shape
+        )
+        self._layout = layout
+        return X, y, binarize_y
+
+    def _fit_resample(self, X, y):
+        rng = check_random_state(self.random_state)
+        layout = self._layout
+        self._check_class_sizes(y)
+        images = images_to_tensor(X, layout)
+        self._fit_generator(images, y, rng)
+        new_X, new_y = [X], [y]
+        for label, n_samples in self.sampling_strategy_.items():
+            if n_samples == 0:
+                continue
+            X_class = images[torch.from_numpy(y == label)]
+            made = self._generate(X_class, n_samples, rng)
+            self._check_generated(made, X_class, n_samples, label)
+            made = images_to_numpy(made, layout)
+            new_X.append(made.reshape((n_samples,) + X.shape[1:]))
+            new_y.append(np.full(n_samples, label, dtype=y.dtype))
+        return np.concatenate(new_X), np.concatenate(new_y)
+
+    def _check_class_sizes(self, y):
+        labels, counts = np.unique(y, return_counts=True)
+        sizes = dict(zip(labels, counts))
+        for label, n_samples in self.sampling_strategy_.items():
+            size = sizes.get(label, 0)
+            if n_samples > 0 and size < self._min_class_size:
+                label = label.item() if isinstance(label, np.generic) else label
+                raise ValueError(
+                    f"Class {label!r} has {size} image(s); "
+                    f"{type(self).__name__} needs at least {self._min_class_size} "
+                    "images of each class it oversamples. Leave the class out "
+                    "with a dict sampling_strategy, or gather more images."
+                )
+
+    def _check_generated(self, made, X_class, n_samples, label):
+        expected = (n_samples,) + tuple(X_class.shape[1:])
+        if not isinstance(made, torch.Tensor) or tuple(made.shape) != expected:
+            got = tuple(made.shape) if hasattr(made, "shape") else type(made).__name__
+            raise RuntimeError(
+                f"{type(self).__name__}._generate returned {got} for class "
+                f"{label!r}; expected a tensor of shape {expected}."
+            )
+
+    def _fit_generator(self, images, y, rng):
+        """Learn from all images before generating; nothing by default.
+
+        Parameters
+        ----------
+        images : torch.Tensor of shape (n, C, H, W)
+            All training images, float32, ``uint8`` input scaled to [0, 1].
+        y : ndarray of shape (n,)
+            Their labels.
+        rng : numpy.random.RandomState
+            The sampler's random state.
+        """
+
+    def _generate(self, X_class, n_samples, rng):
+        """Make ``n_samples`` new images of one class.
+
+        Parameters
+        ----------
+        X_class : torch.Tensor of shape (n_class, C, H, W)
+            The real images of the class, float32; ``uint8`` input is scaled
+            to [0, 1], other dtypes keep their values.
+        n_samples : int
+            How many images to make.
+        rng : numpy.random.RandomState
+            The sampler's random state; draw everything from it.
+
+        Returns
+        -------
+        torch.Tensor of shape (n_samples, C, H, W)
+        """
+        raise NotImplementedError
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.three_d_array = True
+        return tags
+

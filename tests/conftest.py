@@ -1,0 +1,27 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+PNEUMONIA_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "pneumoniamnist.npz"
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """Digits 0-3 as (n, 8, 8) float images and integer labels."""
+    X, y = load_digits(n_class=4, return_X_y=True)
+    return X.reshape(-1, 8, 8), y
+
+
+@pytest.fixture(scope="session")
+def digits_uint8(digits):
+    X, y = digits
+    return (X * 255 / 16).round().astype(np.uint8), y
+
+
+@pytest.fixture(scope="session")
+def pneumonia_path():
+    if not PNEUMONIA_PATH.is_file():
+        pytest.skip(f"{PNEUMONIA_PATH} is not here (it lives in ../shared/data)")
+    return PNEUMONIA_PATH

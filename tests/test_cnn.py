@@ -1,0 +1,307 @@
+"""CNNClassifier: layouts, training options, errors and reproducibility."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from gansampler import CNNClassifier
+from gansampler.neural_network._augment import random_affine
+
+FAST = dict(n_epochs=3, batch_size=32, random_state=0, device="cpu")
+
+
+def fit_proba(X, y, X_eval=None, **params):
+    clf = CNNClassifier(**{**FAST, **params}).fit(X, y)
+    return clf, clf.predict_proba(X if X_eval is None else X_eval)
+
+
+def test_learns_digits(digits):
+    X, y = digits
+    clf = CNNClassifier(n_epochs=10, batch_size=32, random_state=0).fit(X[::2], y[::2])
+    assert clf.score(X[1::2], y[1::2]) > 0.9
+    assert clf.n_iter_ == 10 and len(clf.history_) == 10
+    assert clf.history_[-1]["train_loss"] < clf.history_[0]["train_loss"]
+    assert clf.n_features_in_ == 64
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2, 3])
+
+
+def test_2d_3d_4d_forms_give_the_same_predictions(digits_uint8):
+    X, y = digits_uint8
+    _, reference = fit_proba(X, y)
+    forms = {
+        "flat-inferred": dict(X=X.reshape(len(X), -1)),
+        "flat-shape": dict(X=X.reshape(len(X), -1), image_shape=(8, 8)),
+        "4d": dict(X=X[..., None]),
+    }
+    for name, kwargs in forms.items():
+        _, proba = fit_proba(y=y, **kwargs)
+        np.testing.assert_array_equal(proba, reference, err_msg=name)
+
+
+def test_rgb_flat_and_4d_give_the_same_predictions(digits_uint8):
+    X, y = digits_uint8
+    rgb = np.stack([X, X[:, ::-1], X.transpose(0, 2, 1)], axis=-1)
+    clf, proba = fit_proba(rgb, y)
+    _, flat = fit_proba(rgb.reshape(len(X), -1), y, image_shape=(8, 8, 3))
+    np.testing.assert_array_equal(flat, proba)
+    # A fitted classifier reads flat rows with the geometry it was fitted on.
+    np.testing.assert_array_equal(clf.predict_proba(rgb.reshape(len(X), -1)), proba)
+
+
+def test_string_labels_and_probabilities(digits):
+    X, y = digits
+    names = np.array(["zero", "one", "two", "three"])[y]
+    clf, proba = fit_proba(X, names)
+    assert set(clf.predict(X)) <= set(names)
+    np.testing.assert_array_equal(clf.classes_, np.sort(np.unique(names)))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+@pytest.mark.parametrize("architecture", ["light", "lenet5", "vgg", "resnet"])
+@pytest.mark.parametrize("size, channels", [(8, 1), (12, 3), (224, 3)], ids=["8-gray", "12-rgb", "224-rgb"])
+def test_architectures_take_8_to_224_pixels(architecture, size, channels):
+    if architecture == "lenet5" and size < 12:
+        pytest.skip("lenet5 needs 12x12; its error is tested below")
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(6, size, size, channels)).astype(np.uint8)
+    y = np.array([0, 1, 2, 0, 1, 2])
+    clf = CNNClassifier(architecture=architecture, n_epochs=1, random_state=0).fit(X, y)
+    assert clf.predict_proba(X).shape == (6, 3)
+    assert clf.embed(X).ndim == 2
+
+
+def test_light_has_about_a_tenth_of_a_million_parameters(digits):
+    X, y = digits
+    clf, _ = fit_proba(X, y, n_epochs=1)
+    n_params = sum(p.numel() for p in clf.module_.parameters())
+    assert 80_000 <= n_params <= 120_000
+
+
+def test_callable_architecture(digits):
+    X, y = digits
+    calls = []
+
+    def tiny(n_channels, n_classes):
+        calls.append((n_channels, n_classes))
+        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64 * n_channels, n_classes))
+
+    clf, proba = fit_proba(X, y, architecture=tiny)
+    assert calls == [(1, 4)]
+    assert proba.shape == (len(X), 4)
+    assert clf.score(X, y) > 0.8
+
+
+def test_callable_that_returns_no_module_is_an_error(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="architecture must return a torch.nn.Module"):
+        CNNClassifier(architecture=lambda c, k: "net", **FAST).fit(X, y)
+
+
+def test_same_random_state_same_result_and_global_state_untouched(digits):
+    X, y = digits
+    torch_state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()
+    _, first = fit_proba(X, y, augment=True)
+    _, second = fit_proba(X, y, augment=True)
+    _, other = fit_proba(X, y, augment=True, random_state=1)
+    np.testing.assert_array_equal(first, second)
+    assert not np.allclose(first, other)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    np.testing.assert_array_equal(np.random.get_state()[1], np_state)
+
+
+def test_balanced_class_weight_equals_the_explicit_dict(digits):
+    X, y = digits
+    keep = (y != 3) | (np.arange(len(y)) % 10 == 0)
+    X, y = X[keep], y[keep]
+    counts = np.bincount(y)
+    explicit = {k: len(y) / (4 * c) for k, c in enumerate(counts)}
+    _, balanced = fit_proba(X, y, class_weight="balanced")
+    _, as_dict = fit_proba(X, y, class_weight=explicit)
+    _, unweighted = fit_proba(X, y)
+    np.testing.assert_allclose(balanced, as_dict, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(balanced, unweighted)
+
+
+def test_heavy_class_weight_wins(digits):
+    X, y = digits
+    weights = {0: 1000, 1: 1e-4, 2: 1e-4, 3: 1e-4}
+    clf, _ = fit_proba(X, y, class_weight=weights, n_epochs=5, learning_rate=1e-2)
+    assert np.mean(clf.predict(X) == 0) > 0.9
+    unweighted, _ = fit_proba(X, y, n_epochs=5, learning_rate=1e-2)
+    assert np.mean(unweighted.predict(X) == 0) < 0.3
+
+
+def test_class_weight_for_an_unknown_class_is_an_error(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="class_weight has a weight for class 7"):
+        CNNClassifier(class_weight={7: 2.0}, **FAST).fit(X, y)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_optimizers_and_cosine_schedule(digits, optimizer):
+    X, y = digits
+    clf, _ = fit_proba(X, y, optimizer=optimizer, learning_rate=0.05, n_epochs=4)
+    rates = [h["learning_rate"] for h in clf.history_]
+    assert rates == sorted(rates, reverse=True) and rates[-1] < 0.05 * 0.2
+    assert clf.score(X, y) > 0.7
+    constant, _ = fit_proba(X, y, optimizer=optimizer, lr_schedule="constant")
+    assert {h["learning_rate"] for h in constant.history_} == {1e-3}
+
+
+def test_random_affine_moves_pixels_but_keeps_shape():
+    images = torch.rand(16, 3, 10, 12)
+    generator = torch.Generator().manual_seed(0)
+    moved = random_affine(images, generator)
+    assert moved.shape == images.shape
+    assert not torch.allclose(moved, images)
+    still = random_affine(images, generator, max_shift=0, max_degrees=0, flip=False)
+    torch.testing.assert_close(still, images, atol=1e-5, rtol=0)
+
+
+def test_augment_changes_training(digits):
+    X, y = digits
+    _, plain = fit_proba(X, y)
+    _, augmented = fit_proba(X, y, augment=True)
+    assert not np.allclose(plain, augmented)
+
+
+def test_early_stopping_stops_and_records_validation(digits):
+    X, y = digits
+    # A huge tol makes every epoch after the first count as no improvement.
+    clf, _ = fit_proba(X, y, n_epochs=30, early_stopping=True, n_iter_no_change=2, tol=1e9)
+    assert clf.n_iter_ == 3
+    assert {"valid_loss", "valid_score"} <= set(clf.history_[-1])
+    assert 0.0 <= clf.history_[-1]["valid_score"] <= 1.0
+
+
+def test_partial_fit_goes_on_from_the_current_weights(digits):
+    X, y = digits
+    clf = CNNClassifier(**FAST)
+    clf.partial_fit(X[:100], y[:100], classes=[0, 1, 2, 3])
+    assert clf.n_iter_ == 1
+    before = [p.detach().clone() for p in clf.module_.parameters()]
+    clf.partial_fit(X[100:], y[100:])
+    assert clf.n_iter_ == 2 and len(clf.history_) == 2
+    after = list(clf.module_.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after))
+    fitted = CNNClassifier(**FAST).fit(X, y)
+    fitted.partial_fit(X, y)
+    assert fitted.n_iter_ == FAST["n_epochs"] + 1
+
+
+def test_partial_fit_errors(digits):
+    X, y = digits
+    clf = CNNClassifier(**FAST).partial_fit(X, y)
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.partial_fit(X, y + 10)
+    with pytest.raises(ValueError, match="not in classes="):
+        CNNClassifier(**FAST).partial_fit(X, y, classes=[0, 1])
+
+
+def test_verbose_shows_a_progress_bar(digits, capsys):
+    X, y = digits
+    fit_proba(X, y, verbose=1)
+    assert "epoch" in capsys.readouterr().err
+    fit_proba(X, y)
+    assert capsys.readouterr().err == ""
+
+
+def test_pickle_clone_and_deepcopy_keep_predictions(digits):
+    X, y = digits
+    clf, proba = fit_proba(X, y)
+    assert next(clf.module_.parameters()).device.type == "cpu"
+    for other in (pickle.loads(pickle.dumps(clf)), copy.deepcopy(clf)):
+        np.testing.assert_array_equal(other.predict_proba(X), proba)
+
+
+@pytest.mark.parametrize(
+    "X, y, params, match",
+    [
+        (np.full((4, 8, 8), np.nan), [0, 1, 0, 1], {}, "NaN"),
+        (np.full((4, 8, 8), np.inf), [0, 1, 0, 1], {}, "infinity"),
+        (np.zeros((4, 2, 8, 8, 1)), [0, 1, 0, 1], {}, "with 5 dimensions"),
+        (np.zeros((4, 63)), [0, 1, 0, 1], {"image_shape": (8, 8)}, "needs 64 features"),
+        (np.zeros((4, 8, 8)), [1, 1, 1, 1], {}, "at least 2 classes; got 1 class"),
+        (np.zeros((4, 8, 8)), [0, 1, 0], {}, "inconsistent numbers of samples"),
+        (np.zeros((4, 8, 8)), [0, 1, 0, 1], {"architecture": "lenet5"}, "at least 12x12"),
+        (np.zeros((4, 8, 8)), [0, 1, 0, 1], {"architecture": "alexnet"}, "'architecture' parameter"),
+        (np.zeros((4, 8, 8)), [0, 1, 0, 1], {"n_epochs": 0}, "'n_epochs' parameter"),
+        (np.zeros((4, 8, 8)), [0.5, 1.5, 0.2, 1], {}, "Unknown label type"),
+    ],
+    ids=["nan", "inf", "5d", "image-shape", "one-class", "y-length", "too-small",
+         "architecture", "n-epochs", "continuous-y"],
+)
+def test_bad_input_is_a_clear_value_error(X, y, params, match):
+    with pytest.raises(ValueError, match=match):
+        CNNClassifier(**{**FAST, **params}).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_cuda_is_a_clear_error(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="device='cuda' was requested, but CUDA is not available"):
+        CNNClassifier(n_epochs=1, device="cuda").fit(X, y)
+
+
+def test_predict_on_other_images_is_an_error(digits):
+    X, y = digits
+    clf, _ = fit_proba(X, y)
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(8, 8, 1\)"):
+        clf.predict(np.zeros((2, 9, 9)))
+    with pytest.raises(ValueError, match="X has 10 features, but CNNClassifier is expecting 64"):
+        clf.predict(np.zeros((2, 10)))
+
+
+def test_unfitted_raises_not_fitted_error(digits):
+    X, _ = digits
+    for method in ("predict", "predict_proba", "embed"):
+        with pytest.raises(NotFittedError):
+            getattr(CNNClassifier(), method)(X)
+
+
+class FailingNetwork(torch.nn.Module):
+    """Trains normally for ``n_ok`` forward calls, then raises."""
+
+    def __init__(self, n_channels, n_classes, n_ok):
+        super().__init__()
+        self.linear = torch.nn.Linear(64 * n_channels, n_classes)
+        self.calls = 0
+        self.n_ok = n_ok
+
+    def forward(self, x):
+        self.calls += 1
+        if self.calls > self.n_ok:
+            raise RuntimeError("simulated failure midway through training")
+        return self.linear(x.flatten(1))
+
+
+def test_a_fit_that_fails_midway_leaves_the_estimator_unfitted(digits):
+    X, y = digits
+    clf = CNNClassifier(**FAST).fit(X, y)
+    clf.set_params(architecture=lambda c, k: FailingNetwork(c, k, n_ok=5))
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+    assert not hasattr(clf, "classes_") and not hasattr(clf, "history_")
+
+
+def test_a_partial_fit_that_fails_leaves_the_estimator_as_it_was(digits):
+    X, y = digits
+    clf = CNNClassifier(architecture=lambda c, k: FailingNetwork(c, k, n_ok=3), **{
+        k: v for k, v in FAST.items()
+    })
+    clf.partial_fit(X[:60], y[:60])  # 2 batches of 32 -> 2 forward calls
+    proba = clf.predict_proba(X)  # one more call: 3 in all
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        clf.partial_fit(X, y)
+    assert clf.n_iter_ == 1 and len(clf.history_) == 1
+    clf.module_.features.n_ok = 10**6
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
