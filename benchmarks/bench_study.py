@@ -56,9 +56,8 @@ def run_one(method, seed, X, y, classifier_params):
     resample_s = 0.0
     if sampler is not None:
         start = time.perf_counter()
-        if method == "smote":
-            # SMOTE works on flat pixel rows; the classifier reads them back
-            # with the square geometry.
+        if method in ("ros", "smote"):
+            # imbalanced-learn's samplers take flat pixel rows only.
             X_flat, y = sampler.fit_resample(X.reshape(len(X), -1), y)
             X = X_flat.reshape((len(X_flat),) + X.shape[1:])
         else:

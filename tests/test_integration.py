@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 
-from gansampler import CNNClassifier
+from gansampler import CNNClassifier, SuperpixelSampler
 from gansampler.datasets import load_pneumoniamnist
 
 
@@ -81,3 +81,36 @@ def test_real_pneumoniamnist_run(pneumonia_path):
     pipe.fit(X[train].reshape(len(train), -1), y[train])
     auc = roc_auc_score(y_test, pipe.predict_proba(X_test.reshape(len(X_test), -1))[:, 1])
     assert auc > 0.8
+
+
+def superpixel_pipe():
+    return make_pipeline(
+        SuperpixelSampler(random_state=0),
+        CNNClassifier(n_epochs=8, batch_size=32, random_state=0, device="cpu"),
+    )
+
+
+@pytest.fixture(scope="module")
+def imbalanced_images(imbalanced_digits):
+    X, y = imbalanced_digits
+    return X.reshape(-1, 8, 8)[::2], y[::2]
+
+
+def test_superpixel_pipeline_grid_search_over_mode(imbalanced_images):
+    X, y = imbalanced_images
+    grid = {"superpixelsampler__mode": ["geometric", "superpixel", "both"]}
+    search = GridSearchCV(superpixel_pipe(), grid, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 3
+    assert search.best_params_["superpixelsampler__mode"] in grid["superpixelsampler__mode"]
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_superpixel_pipeline_cross_validate_and_pickle(imbalanced_images):
+    X, y = imbalanced_images
+    scores = cross_validate(superpixel_pipe(), X, y, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    assert np.all(scores["test_score"] > 0.4)
+    pipe = superpixel_pipe().fit(X, y)
+    restored = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
+    np.testing.assert_array_equal(clone(pipe).fit(X, y).predict_proba(X), pipe.predict_proba(X))
