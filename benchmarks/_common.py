@@ -11,6 +11,7 @@ import torch
 import gansampler
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
 
 

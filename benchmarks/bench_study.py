@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, data_path, machine
+from _common import RESULTS, data_path, machine
 from imblearn.metrics import geometric_mean_score
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from sklearn.datasets import load_digits
@@ -34,7 +34,6 @@ from sklearn.model_selection import train_test_split
 from gansampler import CNNClassifier, SuperpixelSampler
 from gansampler.datasets import load_pneumoniamnist
 
-RESULTS = ROOT / "benchmarks" / "results"
 N_MINORITY = (10, 25, 50, 100, 250)
 
 

@@ -2,7 +2,6 @@
 
 from contextlib import contextmanager
 
-import numpy as np
 import torch
 
 MAX_SEED = 2**31 - 1
@@ -71,6 +70,3 @@ def minibatches(n_samples, batch_size, generator=None):
         batches.pop()
     return batches
 
-
-def to_numpy(tensor):
-    return tensor.detach().cpu().numpy().astype(np.float64)

@@ -317,9 +317,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         device = resolve_device(self.device)
         images = images_to_tensor(X, layout)
         mean = images.mean(dim=(0, 2, 3))
-        std = images.std(dim=(0, 2, 3)).clamp_min(1e-6) if len(images) > 1 else (
-            torch.ones_like(mean)
-        )
+        # A constant channel (or a single image) has no spread to divide by.
+        std = images.std(dim=(0, 2, 3)).nan_to_num(1.0).clamp_min(1e-6)
         seed = torch_seed(rng)
         with seeded(seed, device):
             module = build_network(
