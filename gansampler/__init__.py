@@ -6,8 +6,15 @@ with scikit-learn's ``fit``/``predict`` API.
 
 from .base import BaseImageSampler
 from .neural_network import CNNClassifier
-from .over_sampling import SuperpixelSampler
+from .over_sampling import DCGANSampler, InfoGANSampler, SuperpixelSampler
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BaseImageSampler", "CNNClassifier", "SuperpixelSampler", "__version__"]
+__all__ = [
+    "BaseImageSampler",
+    "CNNClassifier",
+    "DCGANSampler",
+    "InfoGANSampler",
+    "SuperpixelSampler",
+    "__version__",
+]

@@ -29,6 +29,17 @@ def resolve_device(device):
     )
 
 
+def usable_device(device):
+    """``device``, or the CPU when it is CUDA and this machine has none.
+
+    Lets a model fitted on a GPU predict or sample after it was pickled and
+    loaded on a machine without one.
+    """
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    return device
+
+
 def torch_seed(rng):
     """Draw a torch seed from a :class:`numpy.random.RandomState`."""
     return int(rng.randint(MAX_SEED))

@@ -90,7 +90,7 @@ class BaseImageSampler(BaseOverSampler):
             if n_samples == 0:
                 continue
             X_class = images[torch.from_numpy(y == label)]
-            made = self._generate(X_class, n_samples, rng)
+            made = self._generate_class(label, X_class, n_samples, rng)
             self._check_generated(made, X_class, n_samples, label)
             made = images_to_numpy(made, layout)
             new_X.append(made.reshape((n_samples,) + X.shape[1:]))
@@ -132,6 +132,14 @@ class BaseImageSampler(BaseOverSampler):
         rng : numpy.random.RandomState
             The sampler's random state.
         """
+
+    def _generate_class(self, label, X_class, n_samples, rng):
+        """Make new images of class ``label``; calls :meth:`_generate`.
+
+        Conditional generators, which need the label rather than the class's
+        images, override this instead.
+        """
+        return self._generate(X_class, n_samples, rng)
 
     def _generate(self, X_class, n_samples, rng):
         """Make ``n_samples`` new images of one class.

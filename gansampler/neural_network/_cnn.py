@@ -18,7 +18,14 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .._images import images_to_tensor, validate_images
-from .._torch import make_generator, minibatches, resolve_device, seeded, torch_seed
+from .._torch import (
+    make_generator,
+    minibatches,
+    resolve_device,
+    seeded,
+    torch_seed,
+    usable_device,
+)
 from ._architectures import ARCHITECTURES, build_network
 from ._augment import random_affine
 
@@ -575,7 +582,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X, layout = validate_images(self, X, reset=False)
         images = images_to_tensor(X, layout)
-        device = self.device_
+        device = usable_device(self.device_)
         module = self.module_
         outputs = []
         try:

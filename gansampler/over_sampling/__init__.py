@@ -1,5 +1,7 @@
 """Oversamplers that make new minority-class images."""
 
+from ._dcgan import DCGANSampler
+from ._infogan import InfoGANSampler
 from ._superpixel import SuperpixelSampler
 
-__all__ = ["SuperpixelSampler"]
+__all__ = ["DCGANSampler", "InfoGANSampler", "SuperpixelSampler"]
