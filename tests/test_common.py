@@ -3,7 +3,7 @@
 import torch
 from imblearn.utils.estimator_checks import parametrize_with_checks
 
-from gansampler import CNNClassifier, SuperpixelSampler
+from gansampler import CNNClassifier, DCGANSampler, InfoGANSampler, SuperpixelSampler
 from gansampler.base import BaseImageSampler
 
 
@@ -24,6 +24,11 @@ ESTIMATORS = [
     ),
     SuperpixelSampler(random_state=0),
     MirrorSampler(random_state=0),
+    # The checks' rows are tabular: the GAN samplers train MLPs on them.
+    DCGANSampler(n_epochs=1, batch_size=32, n_filters=4, latent_dim=8, random_state=0, device="cpu"),
+    InfoGANSampler(
+        n_epochs=1, batch_size=32, n_filters=4, latent_dim=8, random_state=0, device="cpu"
+    ),
 ]
 
 # check name -> reason, per estimator.
@@ -32,6 +37,8 @@ EXPECTED_FAILED_CHECKS = {
     "CNNClassifier": {},
     "SuperpixelSampler": {"check_samplers_pandas_sparse": _SPARSE},
     "MirrorSampler": {"check_samplers_pandas_sparse": _SPARSE},
+    "DCGANSampler": {"check_samplers_pandas_sparse": _SPARSE},
+    "InfoGANSampler": {"check_samplers_pandas_sparse": _SPARSE},
 }
 
 

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 
-from gansampler import CNNClassifier, SuperpixelSampler
+from gansampler import CNNClassifier, DCGANSampler, InfoGANSampler, SuperpixelSampler
 from gansampler.datasets import load_pneumoniamnist
 
 
@@ -111,6 +111,34 @@ def test_superpixel_pipeline_cross_validate_and_pickle(imbalanced_images):
     scores = cross_validate(superpixel_pipe(), X, y, cv=StratifiedKFold(2), scoring="balanced_accuracy")
     assert np.all(scores["test_score"] > 0.4)
     pipe = superpixel_pipe().fit(X, y)
+    restored = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
+    np.testing.assert_array_equal(clone(pipe).fit(X, y).predict_proba(X), pipe.predict_proba(X))
+
+
+def gan_pipe(cls=DCGANSampler):
+    return make_pipeline(
+        cls(n_epochs=3, batch_size=32, n_filters=4, latent_dim=8, random_state=0, device="cpu"),
+        CNNClassifier(n_epochs=8, batch_size=32, random_state=0, device="cpu"),
+    )
+
+
+def test_dcgan_pipeline_grid_search(imbalanced_images):
+    X, y = imbalanced_images
+    grid = {"dcgansampler__loss": ["hinge", "bce"], "dcgansampler__spectral_norm": [True, False]}
+    search = GridSearchCV(gan_pipe(), grid, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.predict(X).shape == y.shape
+
+
+@pytest.mark.parametrize("cls", [DCGANSampler, InfoGANSampler], ids=["dcgan", "infogan"])
+def test_gan_pipeline_cross_validate_clone_and_pickle(imbalanced_images, cls):
+    X, y = imbalanced_images
+    scores = cross_validate(gan_pipe(cls), X, y, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    assert np.all(scores["test_score"] > 0.4)
+    pipe = gan_pipe(cls).fit(X, y)
     restored = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
     np.testing.assert_array_equal(clone(pipe).fit(X, y).predict_proba(X), pipe.predict_proba(X))
