@@ -11,7 +11,8 @@ JSON-lines file at once, so an interrupted study keeps what it measured and a
 rerun skips what is there; ``bench_report.py`` turns the file into tables.
 
 Run by hand, one part at a time (part A with 7 methods, 5 sizes and 5 seeds
-takes about 1.5 hours on a 2-core CPU):
+takes about 1.5 hours on a 2-core CPU; the GAN samplers, ``--methods dcgan
+infogan``, about 2.5 minutes per run):
 
     python benchmarks/bench_study.py --part A --seeds 0 1 2 3 4
     python benchmarks/bench_study.py --part B --seeds 0 1 2 3 4
@@ -31,7 +32,7 @@ from sklearn.datasets import load_digits
 from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from gansampler import CNNClassifier, SuperpixelSampler
+from gansampler import CNNClassifier, DCGANSampler, InfoGANSampler, SuperpixelSampler
 from gansampler.datasets import load_pneumoniamnist
 
 N_MINORITY = (10, 25, 50, 100, 250)
@@ -44,6 +45,10 @@ def make_sampler(method, seed, min_count):
     if method == "smote":
         # SMOTE needs more neighbours than it asks for.
         return SMOTE(random_state=seed, k_neighbors=min(5, min_count - 1))
+    if method == "dcgan":
+        return DCGANSampler(random_state=seed)
+    if method == "infogan":
+        return InfoGANSampler(random_state=seed)
     if method.startswith("superpixel_"):
         return SuperpixelSampler(mode=method.split("_", 1)[1], random_state=seed, n_jobs=2)
     return None

@@ -11,7 +11,7 @@ GAN_PARAMETERS = """
     latent_dim : int, default=64
         Size of the generator's noise vector.
 
-    n_epochs : int, default=60
+    n_epochs : int, default=40
         Training epochs; an epoch is ``ceil(n_images / batch_size)``
         discriminator and generator steps.
 
@@ -48,7 +48,7 @@ GAN_PARAMETERS = """
         class), so that the generator learns the minority classes; ``False``
         draws images uniformly.
 
-    n_filters : int, default=32
+    n_filters : int, default=16
         Channels of the generator's last and the discriminator's first
         convolution; they double at each coarser level up to ``8 *
         n_filters``. The hidden width of the MLP networks is ``4 *

@@ -1,0 +1,123 @@
+"""Part C of the imbalance study (../shared/STUDY.md): sample quality.
+
+For each method at ``n_minority`` pneumonia images (100 by default, with all
+1214 normal ones, drawn as in part A): the Frechet distance between real
+pneumonia images of the test split (``--split val`` for the validation
+split, the one to choose settings on) and as many new pneumonia images, in
+the penultimate feature space of a ``CNNClassifier`` fitted with its
+defaults on the full training set (seed 0, cached in
+``results/embedder.pkl``); and, for the first seed, a PNG of 64 real beside
+64 new images. ``real`` (other real training pneumonia images, never in the
+subsample) gives the floor that a perfect generator would reach.
+
+    python benchmarks/bench_quality.py --seeds 0 1 2
+"""
+
+import argparse
+import json
+import pickle
+import time
+
+import numpy as np
+from _common import RESULTS, ROOT, data_path, machine
+from bench_study import make_sampler, part_a_data
+from imblearn.over_sampling import SMOTE
+
+from gansampler import CNNClassifier
+from gansampler.datasets import load_pneumoniamnist
+from gansampler.metrics import frechet_distance
+
+
+def embedder(path):
+    cached = RESULTS / "embedder.pkl"
+    if cached.exists():
+        with open(cached, "rb") as f:
+            return pickle.load(f)
+    X, y = load_pneumoniamnist("train", path)
+    model = CNNClassifier(random_state=0).fit(X, y)
+    with open(cached, "wb") as f:
+        pickle.dump(model, f)
+    return model
+
+
+def new_images(method, seed, X, y, n_new, path):
+    """``n_new`` new pneumonia images from ``method`` and the time it took."""
+    start = time.perf_counter()
+    n_real = int((y == 1).sum())
+    if method == "real":
+        X_train, y_train = load_pneumoniamnist("train", path)
+        used = {arr.tobytes() for arr in X[y == 1]}
+        others = [i for i in np.flatnonzero(y_train == 1) if X_train[i].tobytes() not in used]
+        picks = np.random.RandomState(seed).choice(others, n_new, replace=False)
+        return X_train[picks], 0.0
+    if method == "smote":
+        sampler = SMOTE(random_state=seed, sampling_strategy={1: n_real + n_new})
+        X_res, _ = sampler.fit_resample(X.reshape(len(X), -1), y)
+        made = X_res[len(X):].reshape((-1,) + X.shape[1:])
+    else:
+        sampler = make_sampler(method, seed, n_real).set_params(
+            sampling_strategy={1: n_real + n_new}
+        )
+        made = sampler.fit_resample(X, y)[0][len(X):]
+    return made, time.perf_counter() - start
+
+
+def save_grid(real, made, title, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def tile(images):
+        rows = [np.concatenate(list(images[i * 8 : i * 8 + 8]), axis=1) for i in range(8)]
+        return np.concatenate(rows, axis=0)
+
+    fig, axes = plt.subplots(1, 2, figsize=(8, 4.3))
+    for ax, images, name in ((axes[0], real, "real"), (axes[1], made, title)):
+        ax.imshow(tile(images[:64]), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(name)
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--n-minority", type=int, default=100)
+    parser.add_argument(
+        "--methods", nargs="+",
+        default=["real", "smote", "superpixel_both", "dcgan", "infogan"],
+    )
+    parser.add_argument("--split", choices=["test", "val"], default="test")
+    parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
+    parser.add_argument("--grids", default=str(ROOT / "docs" / "_static"))
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"quality_{args.split}.jsonl"
+    print(f"# {machine()} -> {out}", flush=True)
+    path = data_path(args.data)
+    model = embedder(path)
+    X_eval, y_eval = load_pneumoniamnist(args.split, path)
+    real_eval = X_eval[y_eval == 1]
+
+    for seed in args.seeds:
+        X, y = part_a_data(path, args.n_minority, seed)
+        for method in args.methods:
+            made, seconds = new_images(method, seed, X, y, len(real_eval), path)
+            row = {
+                "split": args.split, "method": method, "n_minority": args.n_minority,
+                "seed": seed, "n_images": len(made),
+                "frechet_distance": frechet_distance(real_eval, made, model),
+                "resample_s": seconds,
+            }
+            with open(out, "a") as f:
+                f.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+            if seed == args.seeds[0] and args.split == "test":
+                save_grid(real_eval, made, method, f"{args.grids}/samples_{method}.png")
+
+
+if __name__ == "__main__":
+    main()
