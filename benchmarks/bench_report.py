@@ -11,8 +11,8 @@ import numpy as np
 from _common import RESULTS
 
 
-def load(part):
-    path = RESULTS / f"study_{part}.jsonl"
+def load(part, name=None):
+    path = RESULTS / (name or f"study_{part}.jsonl")
     if not path.exists():
         return []
     with open(path) as f:
@@ -65,6 +65,15 @@ def table_b(rows):
     return "\n".join(lines)
 
 
+def table_c(rows):
+    cells = group(rows, "method")
+    lines = ["| method | Frechet distance | resample_s | seeds |", "|---|---|---|---|"]
+    for (m,), found in cells.items():
+        lines.append(f"| {m} | {cell([r['frechet_distance'] for r in found])} | "
+                     f"{cell([r['resample_s'] for r in found])} | {len(found)} |")
+    return "\n".join(lines)
+
+
 def plot_a(rows, path):
     import matplotlib
 
@@ -106,6 +115,11 @@ def main():
     if rows_b:
         print("\n### Part B\n")
         print(table_b(rows_b))
+    for split in ("test", "val"):
+        rows_c = load("C", f"quality_{split}.jsonl")
+        if rows_c:
+            print(f"\n### Part C ({split} split)\n")
+            print(table_c(rows_c))
 
 
 if __name__ == "__main__":
