@@ -17,8 +17,9 @@ from sklearn.model_selection import train_test_split
 
 from gansampler import CNNClassifier
 
+# Flat rows of 64 pixels: imbalanced-learn's own samplers take only 2-D X,
+# and CNNClassifier reads 64 columns back as 8 x 8 images.
 X, y = load_digits(return_X_y=True)
-X = X.reshape(-1, 8, 8)  # (n, H, W) grayscale images
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.5, stratify=y, random_state=0
 )
