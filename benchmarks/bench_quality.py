@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 from _common import RESULTS, ROOT, data_path, machine
-from bench_study import make_sampler, part_a_data
+from bench_study import imblearn_resample, make_sampler, part_a_data
 from imblearn.over_sampling import SMOTE
 
 from gansampler import CNNClassifier
@@ -52,8 +52,7 @@ def new_images(method, seed, X, y, n_new, path):
         return X_train[picks], 0.0
     if method == "smote":
         sampler = SMOTE(random_state=seed, sampling_strategy={1: n_real + n_new})
-        X_res, _ = sampler.fit_resample(X.reshape(len(X), -1), y)
-        made = X_res[len(X):].reshape((-1,) + X.shape[1:])
+        made = imblearn_resample(sampler, X, y)[0][len(X):]
     else:
         sampler = make_sampler(method, seed, n_real).set_params(
             sampling_strategy={1: n_real + n_new}

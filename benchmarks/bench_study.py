@@ -55,6 +55,22 @@ def make_sampler(method, seed, min_count, gan_params=None):
     return None
 
 
+def imblearn_resample(sampler, X, y):
+    """Resample images with one of imbalanced-learn's samplers.
+
+    They take flat rows only. SMOTE also needs float rows: on ``uint8``
+    pixels its differences between neighbours wrap around (imbalanced-learn
+    0.14 keeps the input dtype), which turns the new images into noise.
+    """
+    rows = X.reshape(len(X), -1)
+    if isinstance(sampler, SMOTE) and X.dtype == np.uint8:
+        X_res, y_res = sampler.fit_resample(rows.astype(np.float32), y)
+        X_res = np.clip(np.rint(X_res), 0, 255).astype(np.uint8)
+    else:
+        X_res, y_res = sampler.fit_resample(rows, y)
+    return X_res.reshape((len(X_res),) + X.shape[1:]), y_res
+
+
 def run_one(method, seed, X, y, classifier_params, gan_params):
     min_count = np.bincount(y)[np.bincount(y) > 0].min()
     sampler = make_sampler(method, seed, min_count, gan_params)
@@ -62,9 +78,7 @@ def run_one(method, seed, X, y, classifier_params, gan_params):
     if sampler is not None:
         start = time.perf_counter()
         if method in ("ros", "smote"):
-            # imbalanced-learn's samplers take flat pixel rows only.
-            X_flat, y = sampler.fit_resample(X.reshape(len(X), -1), y)
-            X = X_flat.reshape((len(X_flat),) + X.shape[1:])
+            X, y = imblearn_resample(sampler, X, y)
         else:
             X, y = sampler.fit_resample(X, y)
         resample_s = time.perf_counter() - start
