@@ -124,7 +124,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Pixel values per image, ``H * W * C``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
 
     module_ : torch.nn.Module
