@@ -32,9 +32,17 @@ def group(rows, *keys):
     return out
 
 
+ORDER = ["none", "class_weight", "ros", "smote", "superpixel_geometric",
+         "superpixel_superpixel", "superpixel_both", "dcgan", "infogan"]
+
+
+def ordered(methods):
+    return sorted(set(methods), key=lambda m: (ORDER.index(m) if m in ORDER else len(ORDER), m))
+
+
 def table_a(rows, metric):
     sizes = sorted({r["n_minority"] for r in rows if r["n_minority"] != "full"})
-    methods = list(dict.fromkeys(r["method"] for r in rows))
+    methods = ordered(r["method"] for r in rows)
     cells = group(rows, "method", "n_minority")
     lines = [
         f"| {metric} | " + " | ".join(f"n={n}" for n in sizes) + " |",
@@ -58,7 +66,9 @@ def table_b(rows):
     metrics = ["balanced_accuracy", "macro_f1", "resample_s", "fit_s"]
     cells = group(rows, "method", "n_minority")
     lines = ["| method | " + " | ".join(metrics) + " | seeds |", "|---" * (len(metrics) + 2) + "|"]
-    for (m, n), found in cells.items():
+    keys = sorted(cells, key=lambda k: (k[1] == "full", ordered([m for m, _ in cells]).index(k[0])))
+    for (m, n) in keys:
+        found = cells[(m, n)]
         name = m if n != "full" else "whole training half"
         lines.append(f"| {name} | " + " | ".join(cell([r[k] for r in found]) for k in metrics)
                      + f" | {len(found)} |")
@@ -81,6 +91,7 @@ def plot_a(rows, path):
     import matplotlib.pyplot as plt
 
     cells = group([r for r in rows if r["n_minority"] != "full"], "method")
+    cells = {(m,): cells[(m,)] for m in ordered(k[0] for k in cells)}
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, metric in zip(axes, ["balanced_accuracy", "roc_auc"]):
         for (method,), found in cells.items():
