@@ -221,6 +221,17 @@ def test_pickle_clone_and_deepcopy_keep_predictions(digits):
         np.testing.assert_array_equal(other.predict_proba(X), proba)
 
 
+def test_fitted_on_cuda_predicts_on_a_machine_without_it(digits):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    X, y = digits
+    clf, proba = fit_proba(X, y)
+    # A model fitted on a GPU, pickled: module on the CPU, device_ CUDA.
+    clf.device_ = torch.device("cuda")
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), proba)
+
+
 @pytest.mark.parametrize(
     "X, y, params, match",
     [

@@ -313,3 +313,15 @@ def test_networks_adapt_to_the_image_size(shape):
         score, extra = discriminator(images, torch.tensor([0, 1]))
     assert images.shape == (2, 3) + shape
     assert score.shape == (2,) and extra.shape == (2, 3)
+
+
+def test_fitted_on_cuda_samples_on_a_machine_without_it():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    sampler = tiny(DCGANSampler).fit(GRAY, Y)
+    expected = sampler.sample(3, 1, random_state=0)
+    # What a sampler fitted on a GPU looks like after pickling: networks on
+    # the CPU, device_ still CUDA.
+    sampler.device_ = torch.device("cuda")
+    restored = pickle.loads(pickle.dumps(sampler))
+    np.testing.assert_array_equal(restored.sample(3, 1, random_state=0), expected)
