@@ -162,6 +162,12 @@ def test_infogan_codes_of_the_wrong_size_or_value(kwargs, match):
         sampler.sample(4, 1, **kwargs)
 
 
+def test_infogan_checks_n_samples_before_the_codes():
+    sampler = tiny(InfoGANSampler).fit(GRAY, Y)
+    with pytest.raises(ValueError, match="n_samples must be a positive integer; got n_samples=0"):
+        sampler.sample(0, 1, categorical=[0])
+
+
 @pytest.mark.parametrize("codes", [(1,), (3, "a"), (2.0,)], ids=["one-category", "str", "float"])
 def test_infogan_bad_categorical_codes_parameter(codes):
     with pytest.raises(ValueError, match="categorical_codes must be a tuple of integers >= 2"):

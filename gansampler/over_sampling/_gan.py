@@ -454,12 +454,15 @@ class BaseGANSampler(BaseImageSampler):
         """
         return self._sample(n_samples, y, random_state, None)
 
-    def _sample(self, n_samples, y, random_state, codes):
+    def _check_sample_call(self, n_samples):
         check_is_fitted(self, "generator_")
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(
                 f"n_samples must be a positive integer; got n_samples={n_samples!r}."
             )
+
+    def _sample(self, n_samples, y, random_state, codes):
+        self._check_sample_call(n_samples)
         class_index = self._class_index(n_samples, y)
         if random_state is None:
             # Fresh entropy from the OS, leaving numpy's global state alone.

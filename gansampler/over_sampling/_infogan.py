@@ -208,12 +208,10 @@ class InfoGANSampler(BaseGANSampler):
         X : ndarray
             The images, in the layout and dtype of the training images.
         """
-        if not hasattr(self, "generator_"):
-            return super().sample(n_samples, y, random_state=random_state)
-        n = n_samples if isinstance(n_samples, Integral) else 0
+        self._check_sample_call(n_samples)
         codes = (
-            self._check_codes("categorical", categorical, n, len(self.categorical_codes)),
-            self._check_codes("continuous", continuous, n, self.continuous_codes),
+            self._check_codes("categorical", categorical, n_samples, len(self.categorical_codes)),
+            self._check_codes("continuous", continuous, n_samples, self.continuous_codes),
         )
         return self._sample(n_samples, y, random_state, codes)
 
