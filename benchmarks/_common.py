@@ -33,4 +33,6 @@ def machine():
 
 def mean_std(values):
     values = np.asarray(values, dtype=float)
-    return f"{values.mean():.3f} +- {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}"
+    return (
+        f"{values.mean():.3f} +- {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}"
+    )

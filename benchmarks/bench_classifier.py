@@ -80,8 +80,15 @@ def main():
             rows["auc"].append(roc_auc_score(y_test, proba))
             rows["bacc"].append(balanced_accuracy_score(y_test, pred))
             rows["val_auc"].append(roc_auc_score(y_val, clf.predict_proba(X_val)[:, 1]))
-            print(f"{name} seed={seed}: " + ", ".join(f"{k}={v[-1]:.3f}" for k, v in rows.items()))
-        print(f"| CNNClassifier({name}) | " + " | ".join(mean_std(v) for v in rows.values()) + " |")
+            print(
+                f"{name} seed={seed}: "
+                + ", ".join(f"{k}={v[-1]:.3f}" for k, v in rows.items())
+            )
+        print(
+            f"| CNNClassifier({name}) | "
+            + " | ".join(mean_std(v) for v in rows.values())
+            + " |"
+        )
 
     plain = [plain_torch_fit(X, y, seed) for seed in args.seeds]
     print(f"| plain torch loop, same network | fit_s {mean_std(plain)} |")

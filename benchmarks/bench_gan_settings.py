@@ -40,15 +40,25 @@ def main():
     X_val, y_val = load_pneumoniamnist("val", path)
     real = X_val[y_val == 1]
     X, y = part_a_data(path, args.n_minority, args.seed)
-    print(json.dumps({"setting": "real training images",
-                      "fd_val": frechet_distance(real, X[y == 1], model)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "setting": "real training images",
+                "fd_val": frechet_distance(real, X[y == 1], model),
+            }
+        ),
+        flush=True,
+    )
     for setting in SETTINGS:
         start = time.perf_counter()
         sampler = DCGANSampler(random_state=args.seed, **setting).fit(X, y)
         seconds = time.perf_counter() - start
         made = sampler.sample(len(real), 1, random_state=args.seed)
-        row = {"setting": setting, "fit_s": seconds,
-               "fd_val": frechet_distance(real, made, model)}
+        row = {
+            "setting": setting,
+            "fit_s": seconds,
+            "fd_val": frechet_distance(real, made, model),
+        }
         with open(RESULTS / "gan_settings.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
         print(json.dumps(row), flush=True)

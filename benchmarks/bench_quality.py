@@ -47,17 +47,19 @@ def new_images(method, seed, X, y, n_new, path):
     if method == "real":
         X_train, y_train = load_pneumoniamnist("train", path)
         used = {arr.tobytes() for arr in X[y == 1]}
-        others = [i for i in np.flatnonzero(y_train == 1) if X_train[i].tobytes() not in used]
+        others = [
+            i for i in np.flatnonzero(y_train == 1) if X_train[i].tobytes() not in used
+        ]
         picks = np.random.RandomState(seed).choice(others, n_new, replace=False)
         return X_train[picks], 0.0
     if method == "smote":
         sampler = SMOTE(random_state=seed, sampling_strategy={1: n_real + n_new})
-        made = imblearn_resample(sampler, X, y)[0][len(X):]
+        made = imblearn_resample(sampler, X, y)[0][len(X) :]
     else:
         sampler = make_sampler(method, seed, n_real).set_params(
             sampling_strategy={1: n_real + n_new}
         )
-        made = sampler.fit_resample(X, y)[0][len(X):]
+        made = sampler.fit_resample(X, y)[0][len(X) :]
     return made, time.perf_counter() - start
 
 
@@ -68,7 +70,9 @@ def save_grid(real, made, title, out):
     import matplotlib.pyplot as plt
 
     def tile(images):
-        rows = [np.concatenate(list(images[i * 8 : i * 8 + 8]), axis=1) for i in range(8)]
+        rows = [
+            np.concatenate(list(images[i * 8 : i * 8 + 8]), axis=1) for i in range(8)
+        ]
         return np.concatenate(rows, axis=0)
 
     fig, axes = plt.subplots(1, 2, figsize=(8, 4.3))
@@ -86,7 +90,8 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--n-minority", type=int, default=100)
     parser.add_argument(
-        "--methods", nargs="+",
+        "--methods",
+        nargs="+",
         default=["real", "smote", "superpixel_both", "dcgan", "infogan"],
     )
     parser.add_argument("--split", choices=["test", "val"], default="test")
@@ -106,8 +111,11 @@ def main():
         for method in args.methods:
             made, seconds = new_images(method, seed, X, y, len(real_eval), path)
             row = {
-                "split": args.split, "method": method, "n_minority": args.n_minority,
-                "seed": seed, "n_images": len(made),
+                "split": args.split,
+                "method": method,
+                "n_minority": args.n_minority,
+                "seed": seed,
+                "n_images": len(made),
                 "frechet_distance": frechet_distance(real_eval, made, model),
                 "resample_s": seconds,
             }

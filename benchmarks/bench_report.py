@@ -1,6 +1,6 @@
 """Turn the study's JSON-lines results into markdown tables and a plot.
 
-    python benchmarks/bench_report.py [--plot docs/_static/study_a.png]
+python benchmarks/bench_report.py [--plot docs/_static/study_a.png]
 """
 
 import argparse
@@ -32,12 +32,23 @@ def group(rows, *keys):
     return out
 
 
-ORDER = ["none", "class_weight", "ros", "smote", "superpixel_geometric",
-         "superpixel_superpixel", "superpixel_both", "dcgan", "infogan"]
+ORDER = [
+    "none",
+    "class_weight",
+    "ros",
+    "smote",
+    "superpixel_geometric",
+    "superpixel_superpixel",
+    "superpixel_both",
+    "dcgan",
+    "infogan",
+]
 
 
 def ordered(methods):
-    return sorted(set(methods), key=lambda m: (ORDER.index(m) if m in ORDER else len(ORDER), m))
+    return sorted(
+        set(methods), key=lambda m: (ORDER.index(m) if m in ORDER else len(ORDER), m)
+    )
 
 
 def table_a(rows, metric):
@@ -53,25 +64,38 @@ def table_a(rows, metric):
         for n in sizes:
             found = cells.get((m, n), [])
             seeds = len(found)
-            values.append(f"{cell([r[metric] for r in found])} ({seeds})" if found else "")
+            values.append(
+                f"{cell([r[metric] for r in found])} ({seeds})" if found else ""
+            )
         lines.append(f"| {m} | " + " | ".join(values) + " |")
     full = cells.get(("none", "full"))
     if full:
-        lines.append(f"\nFull training set: {metric} {cell([r[metric] for r in full])} "
-                     f"({len(full)} seeds).")
+        lines.append(
+            f"\nFull training set: {metric} {cell([r[metric] for r in full])} "
+            f"({len(full)} seeds)."
+        )
     return "\n".join(lines)
 
 
 def table_b(rows):
     metrics = ["balanced_accuracy", "macro_f1", "resample_s", "fit_s"]
     cells = group(rows, "method", "n_minority")
-    lines = ["| method | " + " | ".join(metrics) + " | seeds |", "|---" * (len(metrics) + 2) + "|"]
-    keys = sorted(cells, key=lambda k: (k[1] == "full", ordered([m for m, _ in cells]).index(k[0])))
-    for (m, n) in keys:
+    lines = [
+        "| method | " + " | ".join(metrics) + " | seeds |",
+        "|---" * (len(metrics) + 2) + "|",
+    ]
+    keys = sorted(
+        cells,
+        key=lambda k: (k[1] == "full", ordered([m for m, _ in cells]).index(k[0])),
+    )
+    for m, n in keys:
         found = cells[(m, n)]
         name = m if n != "full" else "whole training half"
-        lines.append(f"| {name} | " + " | ".join(cell([r[k] for r in found]) for k in metrics)
-                     + f" | {len(found)} |")
+        lines.append(
+            f"| {name} | "
+            + " | ".join(cell([r[k] for r in found]) for k in metrics)
+            + f" | {len(found)} |"
+        )
     return "\n".join(lines)
 
 
@@ -79,8 +103,10 @@ def table_c(rows):
     cells = group(rows, "method")
     lines = ["| method | Frechet distance | resample_s | seeds |", "|---|---|---|---|"]
     for (m,), found in cells.items():
-        lines.append(f"| {m} | {cell([r['frechet_distance'] for r in found])} | "
-                     f"{cell([r['resample_s'] for r in found])} | {len(found)} |")
+        lines.append(
+            f"| {m} | {cell([r['frechet_distance'] for r in found])} | "
+            f"{cell([r['resample_s'] for r in found])} | {len(found)} |"
+        )
     return "\n".join(lines)
 
 
@@ -98,8 +124,12 @@ def plot_a(rows, path):
             by_n = group(found, "n_minority")
             sizes = sorted(k[0] for k in by_n)
             means = [np.mean([r[metric] for r in by_n[(n,)]]) for n in sizes]
-            stds = [np.std([r[metric] for r in by_n[(n,)]], ddof=1) if len(by_n[(n,)]) > 1
-                    else 0 for n in sizes]
+            stds = [
+                np.std([r[metric] for r in by_n[(n,)]], ddof=1)
+                if len(by_n[(n,)]) > 1
+                else 0
+                for n in sizes
+            ]
             ax.errorbar(sizes, means, yerr=stds, marker="o", capsize=3, label=method)
         ax.set_xscale("log")
         ax.set_xlabel("pneumonia training images (n_minority)")
@@ -116,9 +146,18 @@ def main():
     args = parser.parse_args()
     rows_a = load("A")
     if rows_a:
-        for metric in ["balanced_accuracy", "roc_auc", "sensitivity", "specificity",
-                       "g_mean", "resample_s", "fit_s"]:
-            print(f"\n### Part A: {metric} (mean +- std over seeds, seeds in brackets)\n")
+        for metric in [
+            "balanced_accuracy",
+            "roc_auc",
+            "sensitivity",
+            "specificity",
+            "g_mean",
+            "resample_s",
+            "fit_s",
+        ]:
+            print(
+                f"\n### Part A: {metric} (mean +- std over seeds, seeds in brackets)\n"
+            )
             print(table_a(rows_a, metric))
         if args.plot:
             plot_a(rows_a, args.plot)

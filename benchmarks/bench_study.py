@@ -29,7 +29,12 @@ from _common import RESULTS, data_path, machine
 from imblearn.metrics import geometric_mean_score
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from sklearn.datasets import load_digits
-from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score, roc_auc_score
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    f1_score,
+    recall_score,
+    roc_auc_score,
+)
 from sklearn.model_selection import train_test_split
 
 from gansampler import CNNClassifier, DCGANSampler, InfoGANSampler, SuperpixelSampler
@@ -51,7 +56,9 @@ def make_sampler(method, seed, min_count, gan_params=None):
     if method == "infogan":
         return InfoGANSampler(random_state=seed, **gan_params)
     if method.startswith("superpixel_"):
-        return SuperpixelSampler(mode=method.split("_", 1)[1], random_state=seed, n_jobs=2)
+        return SuperpixelSampler(
+            mode=method.split("_", 1)[1], random_state=seed, n_jobs=2
+        )
     return None
 
 
@@ -131,8 +138,13 @@ def main():
         "--methods",
         nargs="+",
         default=[
-            "none", "class_weight", "ros", "smote",
-            "superpixel_geometric", "superpixel_superpixel", "superpixel_both",
+            "none",
+            "class_weight",
+            "ros",
+            "smote",
+            "superpixel_geometric",
+            "superpixel_superpixel",
+            "superpixel_both",
         ],
     )
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
@@ -169,8 +181,10 @@ def main():
                 else:
                     X, y = part_a_data(path, n, seed)
             else:
-                X, y = (X_train_full, y_train_full) if n == "full" else part_b_data(
-                    X_train_full, y_train_full, seed
+                X, y = (
+                    (X_train_full, y_train_full)
+                    if n == "full"
+                    else part_b_data(X_train_full, y_train_full, seed)
                 )
             methods = ["none"] if n == "full" else args.methods
             for method in methods:
@@ -182,10 +196,15 @@ def main():
                 proba = clf.predict_proba(X_test)
                 pred = clf.classes_[proba.argmax(axis=1)]
                 row = {
-                    "part": args.part, "method": method, "n_minority": n, "seed": seed,
-                    "n_train": int(len(y)), "n_fit": int(n_fit),
+                    "part": args.part,
+                    "method": method,
+                    "n_minority": n,
+                    "seed": seed,
+                    "n_train": int(len(y)),
+                    "n_fit": int(n_fit),
                     "balanced_accuracy": balanced_accuracy_score(y_test, pred),
-                    "resample_s": resample_s, "fit_s": fit_s,
+                    "resample_s": resample_s,
+                    "fit_s": fit_s,
                 }
                 if args.part == "A":
                     row.update(

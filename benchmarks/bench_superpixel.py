@@ -45,10 +45,16 @@ def main():
                 # A fresh process pool per row: end the previous one first.
                 get_reusable_executor().shutdown(wait=True)
                 cold = images_per_second(X, y, n_new, mode, n_jobs)
-                warm = [images_per_second(X, y, n_new, mode, n_jobs) for _ in range(args.repeats)]
+                warm = [
+                    images_per_second(X, y, n_new, mode, n_jobs)
+                    for _ in range(args.repeats)
+                ]
                 size = "x".join(map(str, shape))
-                print(f"| {size} | {mode} | {n_jobs} | {cold:.0f} | "
-                      f"{np.mean(warm):.0f} +- {np.std(warm, ddof=1):.0f} |", flush=True)
+                print(
+                    f"| {size} | {mode} | {n_jobs} | {cold:.0f} | "
+                    f"{np.mean(warm):.0f} +- {np.std(warm, ddof=1):.0f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,9 @@ gan_3 = sampler.sample(len(real_3), y=3, random_state=1)
 smote_X, smote_y = SMOTE(random_state=0, k_neighbors=5).fit_resample(
     X_train.reshape(len(X_train), -1), y_train
 )
-smote_3 = smote_X[len(X_train):][smote_y[len(X_train):] == 3][: len(real_3)].reshape(-1, 8, 8)
+smote_3 = smote_X[len(X_train) :][smote_y[len(X_train) :] == 3][: len(real_3)].reshape(
+    -1, 8, 8
+)
 train_3 = X_train[y_train == 3]
 print(f"Frechet distance to held-out 3s ({len(real_3)} images each):")
 print(f"  DCGANSampler {frechet_distance(real_3, gan_3, embedder):8.2f}")
@@ -53,7 +55,12 @@ print(f"  SMOTE        {frechet_distance(real_3, smote_3, embedder):8.2f}")
 print(f"  (the 15 real training 3s: {frechet_distance(real_3, train_3, embedder):.2f})")
 
 fig = plot_samples(
-    X_train, y_train, X_res[len(X_train):], y_res[len(X_train):], n_per_class=8, random_state=0
+    X_train,
+    y_train,
+    X_res[len(X_train) :],
+    y_res[len(X_train) :],
+    n_per_class=8,
+    random_state=0,
 )
 fig.savefig(args.out, dpi=100)
 print("saved", args.out)

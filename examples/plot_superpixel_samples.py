@@ -32,9 +32,11 @@ y_small = np.r_[np.zeros(50, int), np.ones(n_show, int)]
 
 rows = [("real", real)]
 for mode in ("geometric", "superpixel", "both"):
-    sampler = SuperpixelSampler(mode=mode, random_state=0, sampling_strategy={1: 2 * n_show})
+    sampler = SuperpixelSampler(
+        mode=mode, random_state=0, sampling_strategy={1: 2 * n_show}
+    )
     X_res, _ = sampler.fit_resample(X_small, y_small)
-    rows.append((mode, X_res[len(X_small):]))
+    rows.append((mode, X_res[len(X_small) :]))
 
 fig, axes = plt.subplots(len(rows), n_show, figsize=(n_show * 1.2, len(rows) * 1.3))
 for r, (name, images) in enumerate(rows):

@@ -28,7 +28,9 @@ X_train, X_test, y_train, y_test = train_test_split(
 rng = np.random.RandomState(0)
 keep = np.concatenate(
     [
-        idx if label in (0, 1) else rng.choice(idx, max(2, len(idx) // 10), replace=False)
+        idx
+        if label in (0, 1)
+        else rng.choice(idx, max(2, len(idx) // 10), replace=False)
         for label in np.unique(y_train)
         for idx in [np.flatnonzero(y_train == label)]
     ]

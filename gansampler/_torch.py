@@ -24,9 +24,7 @@ def resolve_device(device):
                 "this machine; use device='cpu' or device='auto'."
             )
         return torch.device(device)
-    raise ValueError(
-        f"device must be 'auto', 'cpu' or 'cuda'; got device={device!r}."
-    )
+    raise ValueError(f"device must be 'auto', 'cpu' or 'cuda'; got device={device!r}.")
 
 
 def usable_device(device):
@@ -80,4 +78,3 @@ def minibatches(n_samples, batch_size, generator=None):
         batches[-2] = torch.cat(batches[-2:])
         batches.pop()
     return batches
-

@@ -66,7 +66,9 @@ class BaseImageSampler(BaseOverSampler):
     # Fewest real images a class needs before this sampler can oversample it.
     _min_class_size = 1
 
-    def __init__(self, *, sampling_strategy="auto", random_state=None, image_shape=None):
+    def __init__(
+        self, *, sampling_strategy="auto", random_state=None, image_shape=None
+    ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
         self.image_shape = image_shape
@@ -165,4 +167,3 @@ class BaseImageSampler(BaseOverSampler):
         tags.input_tags.sparse = False
         tags.input_tags.three_d_array = True
         return tags
-

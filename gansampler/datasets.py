@@ -42,9 +42,7 @@ def load_medmnist(filename, split="train", path=None):
         Integer labels.
     """
     if split not in SPLITS:
-        raise ValueError(
-            f"split must be one of {SPLITS}; got split={split!r}."
-        )
+        raise ValueError(f"split must be one of {SPLITS}; got split={split!r}.")
     places = _candidate_paths(filename, path)
     for place in places:
         if place.is_file():

@@ -20,8 +20,7 @@ def _n_images(X):
 def _check_count(n, name):
     if n is not None and n < 2:
         raise ValueError(
-            f"{name} must hold at least 2 images to estimate a covariance; "
-            f"got {n}."
+            f"{name} must hold at least 2 images to estimate a covariance; got {n}."
         )
 
 

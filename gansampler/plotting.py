@@ -288,7 +288,5 @@ def plot_samples(
                 elif not (side == 0 and col == 0):
                     ax.set_axis_off()
             if side == 0:
-                axes[row, 0].set_ylabel(
-                    str(label), rotation=0, ha="right", va="center"
-                )
+                axes[row, 0].set_ylabel(str(label), rotation=0, ha="right", va="center")
     return fig

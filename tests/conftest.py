@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-PNEUMONIA_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "pneumoniamnist.npz"
+PNEUMONIA_PATH = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "pneumoniamnist.npz"
+)
 
 
 @pytest.fixture(scope="session")

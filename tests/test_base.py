@@ -45,16 +45,33 @@ def test_layout_dtype_counts_and_originals_first(name):
     np.testing.assert_array_equal(np.bincount(y_res), [12, 12, 12])
     # Every new image is a mirrored real image of its own class.
     images = X.reshape(len(X), 6, 5, -1)
-    made = X_res[len(X):].reshape(-1, 6, 5, images.shape[-1])
-    for image, label in zip(made, y_res[len(X):]):
+    made = X_res[len(X) :].reshape(-1, 6, 5, images.shape[-1])
+    for image, label in zip(made, y_res[len(X) :]):
         assert any(np.array_equal(image, real[:, ::-1]) for real in images[Y == label])
 
 
 @pytest.mark.parametrize(
     "strategy",
-    [0.5, "auto", "minority", "not minority", "not majority", "all", {1: 8, 2: 4},
-     lambda y: {2: 10}],
-    ids=["float", "auto", "minority", "not-minority", "not-majority", "all", "dict", "callable"],
+    [
+        0.5,
+        "auto",
+        "minority",
+        "not minority",
+        "not majority",
+        "all",
+        {1: 8, 2: 4},
+        lambda y: {2: 10},
+    ],
+    ids=[
+        "float",
+        "auto",
+        "minority",
+        "not-minority",
+        "not-majority",
+        "all",
+        "dict",
+        "callable",
+    ],
 )
 def test_sampling_strategy_means_what_it_means_in_imblearn(strategy):
     y = Y if not isinstance(strategy, float) else Y[Y != 2]
@@ -91,7 +108,12 @@ def test_a_generate_with_the_wrong_shape_is_reported():
         (np.zeros((4, 35)), [0, 0, 0, 1], {"image_shape": (6, 6)}, "needs 36 features"),
         (np.zeros((4, 2, 6, 6, 1)), [0, 0, 0, 1], {}, "with 5 dimensions"),
         (np.zeros((4, 6, 6)), [0, 0, 0], {}, "inconsistent numbers of samples"),
-        (np.zeros((4, 6, 6)), [0, 0, 0, 1], {"sampling_strategy": "most"}, "sampling_strategy"),
+        (
+            np.zeros((4, 6, 6)),
+            [0, 0, 0, 1],
+            {"sampling_strategy": "most"},
+            "sampling_strategy",
+        ),
     ],
     ids=["nan", "image-shape", "5d", "y-length", "strategy"],
 )

@@ -64,7 +64,9 @@ def test_string_labels_and_probabilities(digits):
 
 
 @pytest.mark.parametrize("architecture", ["light", "lenet5", "vgg", "resnet"])
-@pytest.mark.parametrize("size, channels", [(8, 1), (12, 3), (224, 3)], ids=["8-gray", "12-rgb", "224-rgb"])
+@pytest.mark.parametrize(
+    "size, channels", [(8, 1), (12, 3), (224, 3)], ids=["8-gray", "12-rgb", "224-rgb"]
+)
 def test_architectures_take_8_to_224_pixels(architecture, size, channels):
     if architecture == "lenet5" and size < 12:
         pytest.skip("lenet5 needs 12x12; its error is tested below")
@@ -89,7 +91,9 @@ def test_callable_architecture(digits):
 
     def tiny(n_channels, n_classes):
         calls.append((n_channels, n_classes))
-        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64 * n_channels, n_classes))
+        return torch.nn.Sequential(
+            torch.nn.Flatten(), torch.nn.Linear(64 * n_channels, n_classes)
+        )
 
     clf, proba = fit_proba(X, y, architecture=tiny)
     assert calls == [(1, 4)]
@@ -175,7 +179,9 @@ def test_augment_changes_training(digits):
 def test_early_stopping_stops_and_records_validation(digits):
     X, y = digits
     # A huge tol makes every epoch after the first count as no improvement.
-    clf, _ = fit_proba(X, y, n_epochs=30, early_stopping=True, n_iter_no_change=2, tol=1e9)
+    clf, _ = fit_proba(
+        X, y, n_epochs=30, early_stopping=True, n_iter_no_change=2, tol=1e9
+    )
     assert clf.n_iter_ == 3
     assert {"valid_loss", "valid_score"} <= set(clf.history_[-1])
     assert 0.0 <= clf.history_[-1]["valid_score"] <= 1.0
@@ -241,13 +247,33 @@ def test_fitted_on_cuda_predicts_on_a_machine_without_it(digits):
         (np.zeros((4, 63)), [0, 1, 0, 1], {"image_shape": (8, 8)}, "needs 64 features"),
         (np.zeros((4, 8, 8)), [1, 1, 1, 1], {}, "at least 2 classes; got 1 class"),
         (np.zeros((4, 8, 8)), [0, 1, 0], {}, "inconsistent numbers of samples"),
-        (np.zeros((4, 8, 8)), [0, 1, 0, 1], {"architecture": "lenet5"}, "at least 12x12"),
-        (np.zeros((4, 8, 8)), [0, 1, 0, 1], {"architecture": "alexnet"}, "'architecture' parameter"),
+        (
+            np.zeros((4, 8, 8)),
+            [0, 1, 0, 1],
+            {"architecture": "lenet5"},
+            "at least 12x12",
+        ),
+        (
+            np.zeros((4, 8, 8)),
+            [0, 1, 0, 1],
+            {"architecture": "alexnet"},
+            "'architecture' parameter",
+        ),
         (np.zeros((4, 8, 8)), [0, 1, 0, 1], {"n_epochs": 0}, "'n_epochs' parameter"),
         (np.zeros((4, 8, 8)), [0.5, 1.5, 0.2, 1], {}, "Unknown label type"),
     ],
-    ids=["nan", "inf", "5d", "image-shape", "one-class", "y-length", "too-small",
-         "architecture", "n-epochs", "continuous-y"],
+    ids=[
+        "nan",
+        "inf",
+        "5d",
+        "image-shape",
+        "one-class",
+        "y-length",
+        "too-small",
+        "architecture",
+        "n-epochs",
+        "continuous-y",
+    ],
 )
 def test_bad_input_is_a_clear_value_error(X, y, params, match):
     with pytest.raises(ValueError, match=match):
@@ -257,7 +283,9 @@ def test_bad_input_is_a_clear_value_error(X, y, params, match):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_cuda_is_a_clear_error(digits):
     X, y = digits
-    with pytest.raises(ValueError, match="device='cuda' was requested, but CUDA is not available"):
+    with pytest.raises(
+        ValueError, match="device='cuda' was requested, but CUDA is not available"
+    ):
         CNNClassifier(n_epochs=1, device="cuda").fit(X, y)
 
 
@@ -266,7 +294,9 @@ def test_predict_on_other_images_is_an_error(digits):
     clf, _ = fit_proba(X, y)
     with pytest.raises(ValueError, match=r"fitted on images of shape \(8, 8, 1\)"):
         clf.predict(np.zeros((2, 9, 9)))
-    with pytest.raises(ValueError, match="X has 10 features, but CNNClassifier is expecting 64"):
+    with pytest.raises(
+        ValueError, match="X has 10 features, but CNNClassifier is expecting 64"
+    ):
         clf.predict(np.zeros((2, 10)))
 
 
@@ -306,9 +336,10 @@ def test_a_fit_that_fails_midway_leaves_the_estimator_unfitted(digits):
 
 def test_a_partial_fit_that_fails_leaves_the_estimator_as_it_was(digits):
     X, y = digits
-    clf = CNNClassifier(architecture=lambda c, k: FailingNetwork(c, k, n_ok=3), **{
-        k: v for k, v in FAST.items()
-    })
+    clf = CNNClassifier(
+        architecture=lambda c, k: FailingNetwork(c, k, n_ok=3),
+        **{k: v for k, v in FAST.items()},
+    )
     clf.partial_fit(X[:60], y[:60])  # 2 batches of 32 -> 2 forward calls
     proba = clf.predict_proba(X)  # one more call: 3 in all
     with pytest.raises(RuntimeError, match="simulated failure"):

@@ -25,9 +25,21 @@ ESTIMATORS = [
     SuperpixelSampler(random_state=0),
     MirrorSampler(random_state=0),
     # The checks' rows are tabular: the GAN samplers train MLPs on them.
-    DCGANSampler(n_epochs=1, batch_size=32, n_filters=4, latent_dim=8, random_state=0, device="cpu"),
+    DCGANSampler(
+        n_epochs=1,
+        batch_size=32,
+        n_filters=4,
+        latent_dim=8,
+        random_state=0,
+        device="cpu",
+    ),
     InfoGANSampler(
-        n_epochs=1, batch_size=32, n_filters=4, latent_dim=8, random_state=0, device="cpu"
+        n_epochs=1,
+        batch_size=32,
+        n_filters=4,
+        latent_dim=8,
+        random_state=0,
+        device="cpu",
     ),
 ]
 

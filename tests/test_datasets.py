@@ -52,7 +52,9 @@ def test_missing_file_names_the_places_it_looked(tmp_path, monkeypatch):
 
 
 def test_bad_split_is_a_clear_error(fake_npz):
-    with pytest.raises(ValueError, match=r"split must be one of .* got split='training'"):
+    with pytest.raises(
+        ValueError, match=r"split must be one of .* got split='training'"
+    ):
         load_medmnist("pneumoniamnist.npz", split="training", path=fake_npz[0])
 
 

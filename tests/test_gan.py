@@ -54,7 +54,9 @@ def test_layout_dtype_range_counts_and_originals(name, layout):
 
 @pytest.mark.parametrize("name", list(SAMPLERS))
 def test_same_random_state_is_bit_identical(name):
-    runs = [tiny(SAMPLERS[name], random_state=s).fit_resample(GRAY, Y)[0] for s in (3, 3, 4)]
+    runs = [
+        tiny(SAMPLERS[name], random_state=s).fit_resample(GRAY, Y)[0] for s in (3, 3, 4)
+    ]
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0][16:], runs[2][16:])
 
@@ -73,7 +75,9 @@ def test_fitted_attributes_rest_on_cpu(name):
     sampler = tiny(SAMPLERS[name], n_epochs=3).fit(GRAY, Y)
     assert [h["epoch"] for h in sampler.history_] == [1, 2, 3]
     assert sampler.n_iter_ == 3
-    keys = {"d_loss", "g_loss", "duration"} | ({"code_loss"} if name == "infogan" else set())
+    keys = {"d_loss", "g_loss", "duration"} | (
+        {"code_loss"} if name == "infogan" else set()
+    )
     assert set(sampler.history_[0]) == {"epoch"} | keys
     assert all(np.isfinite(h["d_loss"]) for h in sampler.history_)
     np.testing.assert_array_equal(sampler.classes_, [0, 1])
@@ -129,11 +133,17 @@ def test_sample_before_fit_is_not_fitted_error():
 
 
 def test_infogan_codes_steer_the_images():
-    sampler = tiny(InfoGANSampler, categorical_codes=(3, 2), continuous_codes=1).fit(GRAY, Y)
+    sampler = tiny(InfoGANSampler, categorical_codes=(3, 2), continuous_codes=1).fit(
+        GRAY, Y
+    )
     a = sampler.sample(4, 1, categorical=[0, 1], continuous=[0.5], random_state=0)
     again = sampler.sample(4, 1, categorical=[0, 1], continuous=[0.5], random_state=0)
-    other_cat = sampler.sample(4, 1, categorical=[2, 1], continuous=[0.5], random_state=0)
-    other_cont = sampler.sample(4, 1, categorical=[0, 1], continuous=[-0.5], random_state=0)
+    other_cat = sampler.sample(
+        4, 1, categorical=[2, 1], continuous=[0.5], random_state=0
+    )
+    other_cont = sampler.sample(
+        4, 1, categorical=[0, 1], continuous=[-0.5], random_state=0
+    )
     np.testing.assert_array_equal(a, again)
     assert not np.array_equal(a, other_cat)
     assert not np.array_equal(a, other_cont)
@@ -153,24 +163,38 @@ def test_infogan_codes_steer_the_images():
         ({"continuous": [0.1, 0.2]}, r"continuous must have shape \(1,\) or \(4, 1\)"),
         ({"continuous": [np.nan]}, "continuous must hold finite numbers"),
     ],
-    ids=["too-few-codes", "too-few-rows", "category-out-of-range", "float-category",
-         "too-many-continuous", "nan-continuous"],
+    ids=[
+        "too-few-codes",
+        "too-few-rows",
+        "category-out-of-range",
+        "float-category",
+        "too-many-continuous",
+        "nan-continuous",
+    ],
 )
 def test_infogan_codes_of_the_wrong_size_or_value(kwargs, match):
-    sampler = tiny(InfoGANSampler, categorical_codes=(3, 2), continuous_codes=1).fit(GRAY, Y)
+    sampler = tiny(InfoGANSampler, categorical_codes=(3, 2), continuous_codes=1).fit(
+        GRAY, Y
+    )
     with pytest.raises(ValueError, match=match):
         sampler.sample(4, 1, **kwargs)
 
 
 def test_infogan_checks_n_samples_before_the_codes():
     sampler = tiny(InfoGANSampler).fit(GRAY, Y)
-    with pytest.raises(ValueError, match="n_samples must be a positive integer; got n_samples=0"):
+    with pytest.raises(
+        ValueError, match="n_samples must be a positive integer; got n_samples=0"
+    ):
         sampler.sample(0, 1, categorical=[0])
 
 
-@pytest.mark.parametrize("codes", [(1,), (3, "a"), (2.0,)], ids=["one-category", "str", "float"])
+@pytest.mark.parametrize(
+    "codes", [(1,), (3, "a"), (2.0,)], ids=["one-category", "str", "float"]
+)
 def test_infogan_bad_categorical_codes_parameter(codes):
-    with pytest.raises(ValueError, match="categorical_codes must be a tuple of integers >= 2"):
+    with pytest.raises(
+        ValueError, match="categorical_codes must be a tuple of integers >= 2"
+    ):
         tiny(InfoGANSampler, categorical_codes=codes).fit(GRAY, Y)
 
 
@@ -188,8 +212,14 @@ def test_conditioning_learns_which_class_is_which():
     X[y == 0, :, :4] += 0.8
     X[y == 1, :, 4:] += 0.8
     sampler = DCGANSampler(
-        n_epochs=100, batch_size=32, n_filters=8, latent_dim=8, learning_rate=1e-3,
-        augment=False, random_state=0, device="cpu",
+        n_epochs=100,
+        batch_size=32,
+        n_filters=8,
+        latent_dim=8,
+        learning_rate=1e-3,
+        augment=False,
+        random_state=0,
+        device="cpu",
     ).fit(X, y)
     for label, bright in ((0, slice(None, 4)), (1, slice(4, None))):
         made = sampler.sample(50, label, random_state=0)
@@ -232,7 +262,9 @@ def test_interrupted_fit_resumes_from_its_checkpoint(name, tmp_path, monkeypatch
     # A finished run's checkpoint serves a later fit with the same
     # parameters and data, even for another sampling_strategy: nothing is
     # trained (the history, durations included, is the saved one).
-    again = tiny(SAMPLERS[name], checkpoint_dir=tmp_path, sampling_strategy={1: 20}, **params)
+    again = tiny(
+        SAMPLERS[name], checkpoint_dir=tmp_path, sampling_strategy={1: 20}, **params
+    )
     made = again.fit_resample(GRAY, Y)[0]
     assert saved == [2, 4] and made.shape == (32, 28, 28)
     assert again.history_ == sampler.history_
@@ -256,7 +288,9 @@ def test_failed_fit_leaves_the_sampler_unfitted(monkeypatch):
     for method in (sampler.fit, sampler.fit_resample):
         with pytest.raises(RuntimeError, match="boom"):
             method(GRAY, Y)
-        assert not any(k.endswith("_") and not k.startswith("__") for k in vars(sampler))
+        assert not any(
+            k.endswith("_") and not k.startswith("__") for k in vars(sampler)
+        )
 
 
 def test_pickle_round_trip_samples_the_same():
@@ -279,7 +313,12 @@ def test_verbose_shows_a_progress_bar_with_losses(capsys):
     [
         (GRAY[:13], Y[:13], {}, r"Class 1 has 1 image\(s\).*at least 3"),
         (GRAY[:14], Y[:14], {}, r"Class 1 has 2 image\(s\).*at least 3"),
-        (np.zeros((6, 300, 300)), [0, 0, 0, 1, 1, 1], {}, "at most 256 pixels; got 300x300"),
+        (
+            np.zeros((6, 300, 300)),
+            [0, 0, 0, 1, 1, 1],
+            {},
+            "at most 256 pixels; got 300x300",
+        ),
         (GRAY, Y, {"device": "cuda"}, "CUDA is not available"),
         (np.where(GRAY > 250, np.nan, GRAY), Y, {}, "NaN"),
         (GRAY.reshape(16, -1), Y, {"image_shape": (27, 27)}, "image_shape"),
@@ -287,8 +326,17 @@ def test_verbose_shows_a_progress_bar_with_losses(capsys):
         (GRAY, np.zeros(16), {}, "1 class"),
         (GRAY, Y, {"loss": "wasserstein"}, "'loss' parameter"),
     ],
-    ids=["one-image", "two-images", "too-large", "cuda", "nan", "image-shape",
-         "length", "one-class", "unknown-loss"],
+    ids=[
+        "one-image",
+        "two-images",
+        "too-large",
+        "cuda",
+        "nan",
+        "image-shape",
+        "length",
+        "one-class",
+        "unknown-loss",
+    ],
 )
 def test_bad_input_is_a_clear_error(name, X, y, params, match):
     if params.get("device") == "cuda" and torch.cuda.is_available():

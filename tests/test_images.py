@@ -44,7 +44,12 @@ def test_layout_geometry(X, image_shape, expected):
 
 @pytest.mark.parametrize(
     "X, image_shape",
-    [(GRAY, None), (RGB, None), (GRAY.reshape(5, -1), (6, 7)), (RGB.reshape(5, -1), (6, 7, 3))],
+    [
+        (GRAY, None),
+        (RGB, None),
+        (GRAY.reshape(5, -1), (6, 7)),
+        (RGB.reshape(5, -1), (6, 7, 3)),
+    ],
     ids=["3d", "4d", "flat-gray", "flat-rgb"],
 )
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64, np.int64])
@@ -97,8 +102,17 @@ def test_read_only_input_is_not_shared():
         (np.full((2, 4), np.nan), None, "NaN"),
         (np.full((2, 4), np.inf), None, "infinity"),
     ],
-    ids=["1d", "5d", "shape-features", "shape-3d", "channels-first", "negative", "string",
-         "nan", "inf"],
+    ids=[
+        "1d",
+        "5d",
+        "shape-features",
+        "shape-3d",
+        "channels-first",
+        "negative",
+        "string",
+        "nan",
+        "inf",
+    ],
 )
 def test_bad_input_is_a_clear_value_error(X, image_shape, match):
     with pytest.raises(ValueError, match=match):
@@ -111,7 +125,9 @@ def test_after_fit_flat_rows_take_the_fitted_geometry():
     holder._layout = _layout(RGB)
     _, layout = validate_images(holder, RGB.reshape(5, -1), reset=False)
     assert layout.image_shape == (6, 7, 3)
-    with pytest.raises(ValueError, match="X has 41 features, but Holder is expecting 126"):
+    with pytest.raises(
+        ValueError, match="X has 41 features, but Holder is expecting 126"
+    ):
         validate_images(holder, np.zeros((2, 41)), reset=False)
     with pytest.raises(ValueError, match=r"fitted on images of shape \(6, 7, 3\)"):
         validate_images(holder, GRAY, reset=False)

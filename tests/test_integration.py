@@ -29,7 +29,9 @@ def imbalanced_digits(digits_uint8):
 def make_pipe(**params):
     return make_pipeline(
         RandomOverSampler(random_state=0),
-        CNNClassifier(n_epochs=3, batch_size=32, random_state=0, device="cpu", **params),
+        CNNClassifier(
+            n_epochs=3, batch_size=32, random_state=0, device="cpu", **params
+        ),
     )
 
 
@@ -39,7 +41,9 @@ def test_grid_search_over_class_weight_and_learning_rate(imbalanced_digits):
         "cnnclassifier__class_weight": [None, "balanced"],
         "cnnclassifier__learning_rate": [1e-3, 1e-2],
     }
-    search = GridSearchCV(make_pipe(), grid, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    search = GridSearchCV(
+        make_pipe(), grid, cv=StratifiedKFold(2), scoring="balanced_accuracy"
+    )
     search.fit(X, y)
     assert len(search.cv_results_["params"]) == 4
     assert set(search.best_params_) == set(grid)
@@ -50,8 +54,12 @@ def test_grid_search_over_class_weight_and_learning_rate(imbalanced_digits):
 def test_cross_validate_in_two_processes(imbalanced_digits):
     X, y = imbalanced_digits
     cv = StratifiedKFold(3)
-    parallel = cross_validate(make_pipe(), X, y, cv=cv, scoring="balanced_accuracy", n_jobs=2)
-    serial = cross_validate(make_pipe(), X, y, cv=cv, scoring="balanced_accuracy", n_jobs=1)
+    parallel = cross_validate(
+        make_pipe(), X, y, cv=cv, scoring="balanced_accuracy", n_jobs=2
+    )
+    serial = cross_validate(
+        make_pipe(), X, y, cv=cv, scoring="balanced_accuracy", n_jobs=1
+    )
     assert np.all(parallel["test_score"] > 0.5)
     # Same random_state, same folds: the worker processes reproduce the serial run.
     np.testing.assert_array_equal(parallel["test_score"], serial["test_score"])
@@ -79,7 +87,9 @@ def test_real_pneumoniamnist_run(pneumonia_path):
         CNNClassifier(n_epochs=4, batch_size=64, random_state=0, device="cpu"),
     )
     pipe.fit(X[train].reshape(len(train), -1), y[train])
-    auc = roc_auc_score(y_test, pipe.predict_proba(X_test.reshape(len(X_test), -1))[:, 1])
+    auc = roc_auc_score(
+        y_test, pipe.predict_proba(X_test.reshape(len(X_test), -1))[:, 1]
+    )
     assert auc > 0.8
 
 
@@ -99,46 +109,73 @@ def imbalanced_images(imbalanced_digits):
 def test_superpixel_pipeline_grid_search_over_mode(imbalanced_images):
     X, y = imbalanced_images
     grid = {"superpixelsampler__mode": ["geometric", "superpixel", "both"]}
-    search = GridSearchCV(superpixel_pipe(), grid, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    search = GridSearchCV(
+        superpixel_pipe(), grid, cv=StratifiedKFold(2), scoring="balanced_accuracy"
+    )
     search.fit(X, y)
     assert len(search.cv_results_["params"]) == 3
-    assert search.best_params_["superpixelsampler__mode"] in grid["superpixelsampler__mode"]
+    assert (
+        search.best_params_["superpixelsampler__mode"]
+        in grid["superpixelsampler__mode"]
+    )
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
 def test_superpixel_pipeline_cross_validate_and_pickle(imbalanced_images):
     X, y = imbalanced_images
-    scores = cross_validate(superpixel_pipe(), X, y, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    scores = cross_validate(
+        superpixel_pipe(), X, y, cv=StratifiedKFold(2), scoring="balanced_accuracy"
+    )
     assert np.all(scores["test_score"] > 0.4)
     pipe = superpixel_pipe().fit(X, y)
     restored = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
-    np.testing.assert_array_equal(clone(pipe).fit(X, y).predict_proba(X), pipe.predict_proba(X))
+    np.testing.assert_array_equal(
+        clone(pipe).fit(X, y).predict_proba(X), pipe.predict_proba(X)
+    )
 
 
 def gan_pipe(cls=DCGANSampler):
     return make_pipeline(
-        cls(n_epochs=3, batch_size=32, n_filters=4, latent_dim=8, random_state=0, device="cpu"),
+        cls(
+            n_epochs=3,
+            batch_size=32,
+            n_filters=4,
+            latent_dim=8,
+            random_state=0,
+            device="cpu",
+        ),
         CNNClassifier(n_epochs=8, batch_size=32, random_state=0, device="cpu"),
     )
 
 
 def test_dcgan_pipeline_grid_search(imbalanced_images):
     X, y = imbalanced_images
-    grid = {"dcgansampler__loss": ["hinge", "bce"], "dcgansampler__spectral_norm": [True, False]}
-    search = GridSearchCV(gan_pipe(), grid, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    grid = {
+        "dcgansampler__loss": ["hinge", "bce"],
+        "dcgansampler__spectral_norm": [True, False],
+    }
+    search = GridSearchCV(
+        gan_pipe(), grid, cv=StratifiedKFold(2), scoring="balanced_accuracy"
+    )
     search.fit(X, y)
     assert len(search.cv_results_["params"]) == 4
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.predict(X).shape == y.shape
 
 
-@pytest.mark.parametrize("cls", [DCGANSampler, InfoGANSampler], ids=["dcgan", "infogan"])
+@pytest.mark.parametrize(
+    "cls", [DCGANSampler, InfoGANSampler], ids=["dcgan", "infogan"]
+)
 def test_gan_pipeline_cross_validate_clone_and_pickle(imbalanced_images, cls):
     X, y = imbalanced_images
-    scores = cross_validate(gan_pipe(cls), X, y, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    scores = cross_validate(
+        gan_pipe(cls), X, y, cv=StratifiedKFold(2), scoring="balanced_accuracy"
+    )
     assert np.all(scores["test_score"] > 0.4)
     pipe = gan_pipe(cls).fit(X, y)
     restored = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
-    np.testing.assert_array_equal(clone(pipe).fit(X, y).predict_proba(X), pipe.predict_proba(X))
+    np.testing.assert_array_equal(
+        clone(pipe).fit(X, y).predict_proba(X), pipe.predict_proba(X)
+    )

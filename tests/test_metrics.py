@@ -70,8 +70,7 @@ def test_distance_is_symmetric(embedder, halves):
 def test_distance_grows_as_the_images_depart_from_real(embedder, halves):
     real_a, real_b, noisy_b, noise = halves
     distances = [
-        frechet_distance(real_a, other, embedder)
-        for other in (real_b, noisy_b, noise)
+        frechet_distance(real_a, other, embedder) for other in (real_b, noisy_b, noise)
     ]
     assert 0 < distances[0] < distances[1] < distances[2]
     # Far apart, not just in order: held-out real digits are much closer.

@@ -50,7 +50,9 @@ def test_same_random_state_same_output_whatever_n_jobs():
 def test_plain_augmentation_with_a_dict_strategy():
     counts = np.bincount(Y)
     strategy = {label: 4 * count for label, count in enumerate(counts)}
-    X_res, y_res = SuperpixelSampler(sampling_strategy=strategy, random_state=0).fit_resample(GRAY, Y)
+    X_res, y_res = SuperpixelSampler(
+        sampling_strategy=strategy, random_state=0
+    ).fit_resample(GRAY, Y)
     np.testing.assert_array_equal(np.bincount(y_res), 4 * counts)
 
 
@@ -69,7 +71,9 @@ def test_images_too_small_for_superpixels_fall_back_to_pixel_transforms():
     unchanged = T.superpixels(image, rs, n_segments=(100, 200), p_replace=(1.0, 1.0))
     np.testing.assert_array_equal(unchanged, image)
     X = RNG.randint(0, 256, size=(6, 4, 4)).astype(np.uint8)
-    X_res, _ = SuperpixelSampler(mode="superpixel", random_state=0).fit_resample(X, [0, 0, 0, 0, 1, 1])
+    X_res, _ = SuperpixelSampler(mode="superpixel", random_state=0).fit_resample(
+        X, [0, 0, 0, 0, 1, 1]
+    )
     assert X_res.shape == (8, 4, 4)
 
 
@@ -77,7 +81,9 @@ def test_superpixels_replace_segments_by_their_means():
     image = np.zeros((32, 32, 1))
     image[:, 16:] = 1.0
     image += np.random.RandomState(0).rand(32, 32, 1) * 0.01
-    out = T.superpixels(image, np.random.RandomState(0), n_segments=(100, 100), p_replace=(1.0, 1.0))
+    out = T.superpixels(
+        image, np.random.RandomState(0), n_segments=(100, 100), p_replace=(1.0, 1.0)
+    )
     # Every superpixel is flat, so the image holds far fewer values...
     assert len(np.unique(out)) < 0.2 * image.size
     # ...and the mean of the image is kept.
@@ -89,9 +95,17 @@ def test_each_pixel_transform_changes_the_image_and_keeps_its_shape(transform):
     image = np.random.RandomState(1).rand(20, 24, 3)
     params = SuperpixelSampler().get_params()
     # Strong ends of each range, so that every transform visibly acts.
-    params.update(blur_sigma=(2, 2), blur_kernel=(5, 5), sharpen_alpha=(1, 1),
-                  emboss_alpha=(1, 1), edge_alpha=(0.7, 0.7), dropout=(0.2, 0.2),
-                  coarse_dropout=(0.3, 0.3), brightness=(0.5, 0.5), quantize_levels=(4, 4))
+    params.update(
+        blur_sigma=(2, 2),
+        blur_kernel=(5, 5),
+        sharpen_alpha=(1, 1),
+        emboss_alpha=(1, 1),
+        edge_alpha=(0.7, 0.7),
+        dropout=(0.2, 0.2),
+        coarse_dropout=(0.3, 0.3),
+        brightness=(0.5, 0.5),
+        quantize_levels=(4, 4),
+    )
     out = transform(image, np.random.RandomState(0), **params)
     assert out.shape == image.shape
     assert not np.allclose(out, image)

@@ -169,7 +169,9 @@ def build_network(architecture, n_channels, n_classes, height, width, mean, std)
         return ImageNetwork(standardize, module, nn.Identity())
     builder, min_side = ARCHITECTURES[architecture]
     if min(height, width) < min_side:
-        others = [repr(k) for k, v in ARCHITECTURES.items() if v[1] <= min(height, width)]
+        others = [
+            repr(k) for k, v in ARCHITECTURES.items() if v[1] <= min(height, width)
+        ]
         raise ValueError(
             f"architecture={architecture!r} needs images of at least "
             f"{min_side}x{min_side} pixels; got {height}x{width} images. Use "

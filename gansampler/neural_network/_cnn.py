@@ -292,7 +292,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _forget_fit(self):
-        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+        for name in [
+            k for k in vars(self) if k.endswith("_") and not k.startswith("__")
+        ]:
             delattr(self, name)
         self.__dict__.pop("_layout", None)
 
@@ -501,7 +503,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                 )
                 if valid is not None:
                     if record["valid_loss"] < best[0] - self.tol:
-                        kept = {k: v.detach().clone() for k, v in module.state_dict().items()}
+                        kept = {
+                            k: v.detach().clone()
+                            for k, v in module.state_dict().items()
+                        }
                         best = (record["valid_loss"], kept, 0)
                     else:
                         best = (best[0], best[1], best[2] + 1)

@@ -36,14 +36,24 @@ from .._torch import (
     usable_device,
 )
 from ..base import BaseImageSampler
-from ._gan_networks import build_networks, check_image_size, translate, uses_convolutions
+from ._gan_networks import (
+    build_networks,
+    check_image_size,
+    translate,
+    uses_convolutions,
+)
 
 GENERATE_BATCH_SIZE = 1024
 
 # Parameters that do not change what a fit computes: a checkpoint written
 # under other values of these is still the same run.
-_NOT_IN_CHECKPOINT_KEY = {"verbose", "checkpoint_dir", "checkpoint_every", "device",
-                          "sampling_strategy"}
+_NOT_IN_CHECKPOINT_KEY = {
+    "verbose",
+    "checkpoint_dir",
+    "checkpoint_every",
+    "device",
+    "sampling_strategy",
+}
 
 
 class BaseGANSampler(BaseImageSampler):
@@ -58,7 +68,10 @@ class BaseGANSampler(BaseImageSampler):
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "discriminator_learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            None,
+        ],
         "beta1": [Interval(Real, 0, 1, closed="left")],
         "loss": [StrOptions({"hinge", "bce"})],
         "spectral_norm": ["boolean"],
@@ -180,7 +193,9 @@ class BaseGANSampler(BaseImageSampler):
             raise
 
     def _forget_fit(self):
-        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+        for name in [
+            k for k in vars(self) if k.endswith("_") and not k.startswith("__")
+        ]:
             delattr(self, name)
         for name in ("_layout", "_scale"):
             self.__dict__.pop(name, None)
@@ -247,7 +262,9 @@ class BaseGANSampler(BaseImageSampler):
             generator.to(device).train()
             discriminator.to(device).train()
             betas = (self.beta1, 0.999)
-            opt_g = torch.optim.Adam(generator.parameters(), lr=self.learning_rate, betas=betas)
+            opt_g = torch.optim.Adam(
+                generator.parameters(), lr=self.learning_rate, betas=betas
+            )
             opt_d = torch.optim.Adam(discriminator.parameters(), lr=d_lr, betas=betas)
             first_epoch = self._resume(state, opt_g, opt_d, draw, device)
             bar = tqdm(
@@ -266,8 +283,14 @@ class BaseGANSampler(BaseImageSampler):
                     real = images[batch].to(device, non_blocking=True)
                     labels = targets[batch].to(device, non_blocking=True)
                     losses = self._step(
-                        generator, discriminator, opt_g, opt_d, real, labels,
-                        state["n_classes"], on_cuda,
+                        generator,
+                        discriminator,
+                        opt_g,
+                        opt_d,
+                        real,
+                        labels,
+                        state["n_classes"],
+                        on_cuda,
                     )
                     for key, value in losses.items():
                         sums[key] = sums.get(key, 0.0) + value
@@ -282,7 +305,9 @@ class BaseGANSampler(BaseImageSampler):
                     )
                 record["duration"] = time.perf_counter() - start
                 state["history"].append(record)
-                bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if "loss" in k})
+                bar.set_postfix(
+                    {k: f"{v:.3f}" for k, v in record.items() if "loss" in k}
+                )
                 done = epoch + 1
                 if state["checkpoint"] is not None and (
                     done % self.checkpoint_every == 0 or done == self.n_epochs
@@ -290,12 +315,16 @@ class BaseGANSampler(BaseImageSampler):
                     self._save(state, opt_g, opt_d, draw, device, done)
             bar.close()
 
-    def _step(self, generator, discriminator, opt_g, opt_d, real, labels, n_classes, on_cuda):
+    def _step(
+        self, generator, discriminator, opt_g, opt_d, real, labels, n_classes, on_cuda
+    ):
         device = real.device
         n = len(labels)
         codes, code_inputs = self._draw_codes(n, device)
         noise = torch.randn(n, self.latent_dim, device=device)
-        inputs = torch.cat([noise, F.one_hot(labels, n_classes).float(), code_inputs], 1)
+        inputs = torch.cat(
+            [noise, F.one_hot(labels, n_classes).float(), code_inputs], 1
+        )
         autocast = torch.autocast(device.type, torch.bfloat16, enabled=on_cuda)
         with autocast:
             fake = generator(inputs)
@@ -346,8 +375,8 @@ class BaseGANSampler(BaseImageSampler):
         """Loss of the auxiliary outputs, added to both networks' losses."""
         return None
 
-    def _fixed_code_inputs(self, n, rng_codes):
-        """Generator code inputs at sampling time; ``rng_codes`` from :meth:`sample`."""
+    def _fixed_code_inputs(self, n, codes):
+        """Generator code inputs at sampling time, from the checked ``codes``."""
         return torch.zeros(n, 0)
 
     # ---------------------------------------------------------- checkpoints
@@ -356,7 +385,9 @@ class BaseGANSampler(BaseImageSampler):
         if self.checkpoint_dir is None:
             return None
         params = {
-            k: v for k, v in self.get_params().items() if k not in _NOT_IN_CHECKPOINT_KEY
+            k: v
+            for k, v in self.get_params().items()
+            if k not in _NOT_IN_CHECKPOINT_KEY
         }
         if not isinstance(params["random_state"], (Integral, type(None))):
             # A RandomState instance: what matters is where it stood.
@@ -379,7 +410,9 @@ class BaseGANSampler(BaseImageSampler):
             "opt_d": opt_d.state_dict(),
             "history": state["history"],
             "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+            "cuda_rng": torch.cuda.get_rng_state(device)
+            if device.type == "cuda"
+            else None,
             "batch_rng": draw.generator.get_state(),
         }
         _save_checkpoint(state["checkpoint"], payload)
@@ -456,7 +489,11 @@ class BaseGANSampler(BaseImageSampler):
 
     def _check_sample_call(self, n_samples):
         check_is_fitted(self, "generator_")
-        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 1
+        ):
             raise ValueError(
                 f"n_samples must be a positive integer; got n_samples={n_samples!r}."
             )
@@ -509,8 +546,12 @@ class _BatchDrawer:
     def __call__(self, batch_size):
         if not self.balanced:
             return torch.randint(self.n, (batch_size,), generator=self.generator)
-        classes = torch.randint(len(self.counts), (batch_size,), generator=self.generator)
-        offsets = (torch.rand(batch_size, generator=self.generator) * self.counts[classes])
+        classes = torch.randint(
+            len(self.counts), (batch_size,), generator=self.generator
+        )
+        offsets = (
+            torch.rand(batch_size, generator=self.generator) * self.counts[classes]
+        )
         return self.order[self.starts[classes] + offsets.long()]
 
 

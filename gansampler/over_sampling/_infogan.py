@@ -130,7 +130,10 @@ class InfoGANSampler(BaseGANSampler):
     def _validate_params(self):
         super()._validate_params()
         codes = self.categorical_codes
-        if not all(isinstance(k, Integral) and not isinstance(k, bool) and k >= 2 for k in codes):
+        if not all(
+            isinstance(k, Integral) and not isinstance(k, bool) and k >= 2
+            for k in codes
+        ):
             raise ValueError(
                 "categorical_codes must be a tuple of integers >= 2 (categories "
                 f"per code), or () for none; got categorical_codes={codes!r}."
@@ -182,7 +185,9 @@ class InfoGANSampler(BaseGANSampler):
             continuous = torch.as_tensor(continuous, dtype=torch.float32)
         return self._code_inputs(categories, continuous)
 
-    def sample(self, n_samples, y, *, categorical=None, continuous=None, random_state=None):
+    def sample(
+        self, n_samples, y, *, categorical=None, continuous=None, random_state=None
+    ):
         """Draw ``n_samples`` images of class(es) ``y``, codes fixed or drawn.
 
         Parameters
@@ -210,8 +215,12 @@ class InfoGANSampler(BaseGANSampler):
         """
         self._check_sample_call(n_samples)
         codes = (
-            self._check_codes("categorical", categorical, n_samples, len(self.categorical_codes)),
-            self._check_codes("continuous", continuous, n_samples, self.continuous_codes),
+            self._check_codes(
+                "categorical", categorical, n_samples, len(self.categorical_codes)
+            ),
+            self._check_codes(
+                "continuous", continuous, n_samples, self.continuous_codes
+            ),
         )
         return self._sample(n_samples, y, random_state, codes)
 
@@ -228,7 +237,10 @@ class InfoGANSampler(BaseGANSampler):
                 f"shape {np.shape(value)}."
             )
         if name == "continuous":
-            if not np.issubdtype(array.dtype, np.number) or not np.isfinite(array).all():
+            if (
+                not np.issubdtype(array.dtype, np.number)
+                or not np.isfinite(array).all()
+            ):
                 raise ValueError(f"continuous must hold finite numbers; got {value!r}.")
             return array.astype(np.float32)
         limits = np.asarray(self.categorical_codes)

@@ -266,4 +266,3 @@ class SuperpixelSampler(BaseImageSampler):
         )
         made = torch.from_numpy(np.concatenate(parts).astype(np.float32))
         return made.permute(0, 3, 1, 2) * span + low
-

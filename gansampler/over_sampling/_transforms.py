@@ -30,7 +30,9 @@ def geometric(image, rs, *, flip, rotation, shear, crop):
     skew = np.deg2rad(rs.uniform(-shear, shear))
     zoom = 1.0 + rs.uniform(-crop, crop)
     cos, sin = np.cos(angle), np.sin(angle)
-    forward = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, np.tan(skew)], [0.0, 1.0]])
+    forward = np.array([[cos, -sin], [sin, cos]]) @ np.array(
+        [[1.0, np.tan(skew)], [0.0, 1.0]]
+    )
     forward = forward * zoom
     # affine_transform maps output coordinates to input ones: the inverse.
     inverse = np.linalg.inv(forward)
@@ -67,7 +69,9 @@ def superpixels(image, rs, *, n_segments, p_replace):
     out = image.copy()
     chosen = replace[segments]
     for c in range(channels):
-        means = np.bincount(flat, weights=image[..., c].ravel(), minlength=n_found) / counts
+        means = (
+            np.bincount(flat, weights=image[..., c].ravel(), minlength=n_found) / counts
+        )
         out[..., c][chosen] = means[segments][chosen]
     return out
 
@@ -104,7 +108,9 @@ def motion_blur(image, rs, *, blur_kernel, **_):
 
 
 def _blend_kernel(image, kernel, alpha):
-    filtered = _per_channel(image, lambda p: ndimage.convolve(p, kernel, mode="nearest"))
+    filtered = _per_channel(
+        image, lambda p: ndimage.convolve(p, kernel, mode="nearest")
+    )
     return (1 - alpha) * image + alpha * filtered
 
 
@@ -134,7 +140,9 @@ def coarse_dropout(image, rs, *, coarse_dropout, **_):
     height, width = image.shape[:2]
     # Blocks of 2% to 5% of the image side, at least a pixel.
     block = max(1, int(round(rs.uniform(0.02, 0.05) * max(height, width))))
-    small = rs.rand(-(-height // block), -(-width // block)) < rs.uniform(*coarse_dropout)
+    small = rs.rand(-(-height // block), -(-width // block)) < rs.uniform(
+        *coarse_dropout
+    )
     mask = np.kron(small, np.ones((block, block), bool))[:height, :width]
     return np.where(mask[..., None], 0.0, image)
 
@@ -169,7 +177,9 @@ def augment_one(image, seed, mode, params):
     geo = dict((k, params[k]) for k in ("flip", "rotation", "shear", "crop"))
 
     def superpixel_step(img):
-        img = superpixels(img, rs, n_segments=params["n_segments"], p_replace=params["p_replace"])
+        img = superpixels(
+            img, rs, n_segments=params["n_segments"], p_replace=params["p_replace"]
+        )
         # At least one pixel transform, so that no new image is a mere copy.
         n_ops = rs.randint(min(1, params["max_pixel_ops"]), params["max_pixel_ops"] + 1)
         for index in rs.permutation(len(PIXEL_TRANSFORMS))[:n_ops]:
@@ -189,4 +199,6 @@ def augment_one(image, seed, mode, params):
 
 
 def augment_many(images, seeds, mode, params):
-    return np.stack([augment_one(img, seed, mode, params) for img, seed in zip(images, seeds)])
+    return np.stack(
+        [augment_one(img, seed, mode, params) for img, seed in zip(images, seeds)]
+    )
