@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 
 import numpy as np
-from _common import RESULTS
+from _common import METHODS, RESULTS
 
 
 def load(part, name=None):
@@ -32,17 +32,7 @@ def group(rows, *keys):
     return out
 
 
-ORDER = [
-    "none",
-    "class_weight",
-    "ros",
-    "smote",
-    "superpixel_geometric",
-    "superpixel_superpixel",
-    "superpixel_both",
-    "dcgan",
-    "infogan",
-]
+ORDER = METHODS
 
 
 def ordered(methods):

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, data_path, machine
+from _common import METHODS, RESULTS, data_path, machine
 from imblearn.metrics import geometric_mean_score
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from sklearn.datasets import load_digits
@@ -137,15 +137,7 @@ def main():
     parser.add_argument(
         "--methods",
         nargs="+",
-        default=[
-            "none",
-            "class_weight",
-            "ros",
-            "smote",
-            "superpixel_geometric",
-            "superpixel_superpixel",
-            "superpixel_both",
-        ],
+        default=METHODS,
     )
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
     parser.add_argument("--out", default=None, help="JSON-lines file of results")

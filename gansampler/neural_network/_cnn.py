@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from .._images import images_to_tensor, validate_images
 from .._torch import (
+    forget_fit,
     make_generator,
     minibatches,
     resolve_device,
@@ -292,11 +293,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _forget_fit(self):
-        for name in [
-            k for k in vars(self) if k.endswith("_") and not k.startswith("__")
-        ]:
-            delattr(self, name)
-        self.__dict__.pop("_layout", None)
+        forget_fit(self, "_layout")
 
     def _fit_state(self, X, y, rng, classes):
         """Validate a first fit's data and build everything it trains."""

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from .._images import images_to_numpy, images_to_tensor
 from .._torch import (
     MAX_SEED,
+    forget_fit,
     make_generator,
     minibatches,
     resolve_device,
@@ -193,12 +194,7 @@ class BaseGANSampler(BaseImageSampler):
             raise
 
     def _forget_fit(self):
-        for name in [
-            k for k in vars(self) if k.endswith("_") and not k.startswith("__")
-        ]:
-            delattr(self, name)
-        for name in ("_layout", "_scale"):
-            self.__dict__.pop(name, None)
+        forget_fit(self, "_layout", "_scale")
 
     def _fit_generator(self, images, y, rng):
         layout = self._layout
