@@ -197,72 +197,99 @@ class BaseGANSampler(BaseImageSampler):
         forget_fit(self, "_layout", "_scale")
 
     def _fit_generator(self, images, y, rng):
-        layout = self._layout
-        name = type(self).__name__
-        check_image_size(layout.height, layout.width, name)
+        check_image_size(self._layout.height, self._layout.width, type(self).__name__)
         classes, targets = np.unique(y, return_inverse=True)
         device = resolve_device(self.device)
         build_seed, train_seed = torch_seed(rng), torch_seed(rng)
+        checkpoint = self._checkpoint_path(images, targets, rng)
+        state = self._fit_adversarial(
+            images,
+            self._layout,
+            targets,
+            len(classes),
+            device,
+            (build_seed, train_seed),
+            checkpoint,
+        )
+        self._commit(state, classes, device)
 
+    def _fit_adversarial(
+        self, data, layout, targets, n_classes, device, seeds, checkpoint
+    ):
+        """Train the networks on ``data`` (NCHW of ``layout``); return the state."""
+        build_seed, train_seed = seeds
         # Train on values scaled to [-1, 1], the range of the generator's
         # tanh: per channel for images, per column for tabular rows.
         dims = (0, 2, 3) if uses_convolutions(layout.height, layout.width) else (0,)
-        low = images.amin(dim=dims, keepdim=True)
-        span = (images.amax(dim=dims, keepdim=True) - low).clamp_min(1e-8)
-        scaled = 2 * (images - low) / span - 1
-
-        n_inputs = self.latent_dim + len(classes) + self._n_code_inputs()
+        low = data.amin(dim=dims, keepdim=True)
+        span = (data.amax(dim=dims, keepdim=True) - low).clamp_min(1e-8)
         with seeded(build_seed, device):
-            generator, discriminator = build_networks(
-                layout,
-                n_inputs,
-                len(classes),
-                self._n_code_outputs(),
-                self.n_filters,
-                self.spectral_norm,
-            )
+            networks = self._build_networks(layout, n_classes)
         state = {
-            "generator": generator,
-            "discriminator": discriminator,
-            "images": scaled,
+            "networks": networks,
+            "data": 2 * (data - low) / span - 1,
+            "scale": (low, span),
             "targets": torch.as_tensor(targets, dtype=torch.long),
-            "n_classes": len(classes),
+            "n_classes": n_classes,
             "device": device,
             "history": [],
-            "checkpoint": self._checkpoint_path(images, targets, rng),
+            "checkpoint": checkpoint,
         }
         self._train(state, train_seed)
+        return state
+
+    def _build_networks(self, layout, n_classes):
+        """The networks by name; ``generator`` and ``discriminator`` at least."""
+        n_inputs = self.latent_dim + n_classes + self._n_code_inputs()
+        generator, discriminator = build_networks(
+            layout,
+            n_inputs,
+            n_classes,
+            self._n_code_outputs(),
+            self.n_filters,
+            self.spectral_norm,
+        )
+        return {"generator": generator, "discriminator": discriminator}
+
+    def _make_optimizers(self, networks):
+        betas = (self.beta1, 0.999)
+        d_lr = self.discriminator_learning_rate or self.learning_rate
+        return {
+            "generator": torch.optim.Adam(
+                networks["generator"].parameters(), lr=self.learning_rate, betas=betas
+            ),
+            "discriminator": torch.optim.Adam(
+                networks["discriminator"].parameters(), lr=d_lr, betas=betas
+            ),
+        }
+
+    def _commit(self, state, classes, device):
+        networks = state["networks"]
         self.classes_ = classes
-        self.generator_ = generator.cpu().eval()
-        self.discriminator_ = discriminator.cpu().eval()
+        self.generator_ = networks["generator"].cpu().eval()
+        self.discriminator_ = networks["discriminator"].cpu().eval()
         self.history_ = state["history"]
         self.n_iter_ = len(state["history"])
         self.device_ = device
-        self._scale = (low, span)
+        self._scale = state["scale"]
 
     # ------------------------------------------------------- training loop
 
     def _train(self, state, seed):
-        generator, discriminator = state["generator"], state["discriminator"]
-        device = state["device"]
+        networks, device = state["networks"], state["device"]
         on_cuda = device.type == "cuda"
-        images, targets = state["images"], state["targets"]
+        data, targets = state["data"], state["targets"]
         batch_size = min(self.batch_size, len(targets))
         steps_per_epoch = math.ceil(len(targets) / batch_size)
         draw = _BatchDrawer(targets, state["n_classes"], self.balance_classes, seed)
-        if on_cuda and images.element_size() * images.nelement() < 2**30:
-            images, targets = images.to(device), targets.to(device)
-        d_lr = self.discriminator_learning_rate or self.learning_rate
+        if on_cuda and data.element_size() * data.nelement() < 2**30:
+            data, targets = data.to(device), targets.to(device)
 
         with seeded(seed, device):
-            generator.to(device).train()
-            discriminator.to(device).train()
-            betas = (self.beta1, 0.999)
-            opt_g = torch.optim.Adam(
-                generator.parameters(), lr=self.learning_rate, betas=betas
-            )
-            opt_d = torch.optim.Adam(discriminator.parameters(), lr=d_lr, betas=betas)
-            first_epoch = self._resume(state, opt_g, opt_d, draw, device)
+            for network in networks.values():
+                network.to(device).train()
+            optimizers = self._make_optimizers(networks)
+            first_epoch = self._resume(state, optimizers, draw, device)
             bar = tqdm(
                 range(first_epoch, self.n_epochs),
                 initial=first_epoch,
@@ -274,20 +301,12 @@ class BaseGANSampler(BaseImageSampler):
             for epoch in bar:
                 start = time.perf_counter()
                 sums = {}
-                for _ in range(steps_per_epoch):
+                for i in range(steps_per_epoch):
                     batch = draw(batch_size)
-                    real = images[batch].to(device, non_blocking=True)
+                    real = data[batch].to(device, non_blocking=True)
                     labels = targets[batch].to(device, non_blocking=True)
-                    losses = self._step(
-                        generator,
-                        discriminator,
-                        opt_g,
-                        opt_d,
-                        real,
-                        labels,
-                        state["n_classes"],
-                        on_cuda,
-                    )
+                    step = epoch * steps_per_epoch + i
+                    losses = self._step(state, optimizers, real, labels, step)
                     for key, value in losses.items():
                         sums[key] = sums.get(key, 0.0) + value
                 # One synchronisation per epoch, not per step.
@@ -308,20 +327,23 @@ class BaseGANSampler(BaseImageSampler):
                 if state["checkpoint"] is not None and (
                     done % self.checkpoint_every == 0 or done == self.n_epochs
                 ):
-                    self._save(state, opt_g, opt_d, draw, device, done)
+                    self._save(state, optimizers, draw, device, done)
             bar.close()
 
-    def _step(
-        self, generator, discriminator, opt_g, opt_d, real, labels, n_classes, on_cuda
-    ):
+    def _step(self, state, optimizers, real, labels, step):
+        generator = state["networks"]["generator"]
+        discriminator = state["networks"]["discriminator"]
+        opt_g, opt_d = optimizers["generator"], optimizers["discriminator"]
         device = real.device
         n = len(labels)
         codes, code_inputs = self._draw_codes(n, device)
         noise = torch.randn(n, self.latent_dim, device=device)
         inputs = torch.cat(
-            [noise, F.one_hot(labels, n_classes).float(), code_inputs], 1
+            [noise, F.one_hot(labels, state["n_classes"]).float(), code_inputs], 1
         )
-        autocast = torch.autocast(device.type, torch.bfloat16, enabled=on_cuda)
+        autocast = torch.autocast(
+            device.type, torch.bfloat16, enabled=device.type == "cuda"
+        )
         with autocast:
             fake = generator(inputs)
 
@@ -397,13 +419,11 @@ class BaseGANSampler(BaseImageSampler):
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{type(self).__name__}-{digest.hexdigest()[:20]}.pt"
 
-    def _save(self, state, opt_g, opt_d, draw, device, epoch):
+    def _save(self, state, optimizers, draw, device, epoch):
         payload = {
             "epoch": epoch,
-            "generator": state["generator"].state_dict(),
-            "discriminator": state["discriminator"].state_dict(),
-            "opt_g": opt_g.state_dict(),
-            "opt_d": opt_d.state_dict(),
+            "networks": {k: v.state_dict() for k, v in state["networks"].items()},
+            "optimizers": {k: v.state_dict() for k, v in optimizers.items()},
             "history": state["history"],
             "torch_rng": torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state(device)
@@ -413,7 +433,7 @@ class BaseGANSampler(BaseImageSampler):
         }
         _save_checkpoint(state["checkpoint"], payload)
 
-    def _resume(self, state, opt_g, opt_d, draw, device):
+    def _resume(self, state, optimizers, draw, device):
         """Load the checkpoint of this run if there is one; return its epoch."""
         path = state["checkpoint"]
         if path is None or not path.is_file():
@@ -421,10 +441,10 @@ class BaseGANSampler(BaseImageSampler):
         saved = torch.load(path, map_location="cpu", weights_only=True)
         if saved["epoch"] > self.n_epochs:
             return 0
-        state["generator"].load_state_dict(saved["generator"])
-        state["discriminator"].load_state_dict(saved["discriminator"])
-        opt_g.load_state_dict(saved["opt_g"])
-        opt_d.load_state_dict(saved["opt_d"])
+        for name, network in state["networks"].items():
+            network.load_state_dict(saved["networks"][name])
+        for name, optimizer in optimizers.items():
+            optimizer.load_state_dict(saved["optimizers"][name])
         state["history"][:] = saved["history"]
         torch.set_rng_state(saved["torch_rng"])
         if device.type == "cuda" and saved["cuda_rng"] is not None:
