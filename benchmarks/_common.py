@@ -26,6 +26,7 @@ METHODS = [
     "superpixel_both",
     "dcgan",
     "infogan",
+    "featuregan",
 ]
 
 

@@ -37,7 +37,13 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import train_test_split
 
-from gansampler import CNNClassifier, DCGANSampler, InfoGANSampler, SuperpixelSampler
+from gansampler import (
+    CNNClassifier,
+    DCGANSampler,
+    FeatureGANSampler,
+    InfoGANSampler,
+    SuperpixelSampler,
+)
 from gansampler.datasets import load_pneumoniamnist
 
 N_MINORITY = (10, 25, 50, 100, 250)
@@ -55,6 +61,8 @@ def make_sampler(method, seed, min_count, gan_params=None):
         return DCGANSampler(random_state=seed, **gan_params)
     if method == "infogan":
         return InfoGANSampler(random_state=seed, **gan_params)
+    if method == "featuregan":
+        return FeatureGANSampler(random_state=seed, **gan_params)
     if method.startswith("superpixel_"):
         return SuperpixelSampler(
             mode=method.split("_", 1)[1], random_state=seed, n_jobs=2

@@ -6,7 +6,12 @@ with scikit-learn's ``fit``/``predict`` API.
 
 from .base import BaseImageSampler
 from .neural_network import CNNClassifier
-from .over_sampling import DCGANSampler, InfoGANSampler, SuperpixelSampler
+from .over_sampling import (
+    DCGANSampler,
+    FeatureGANSampler,
+    InfoGANSampler,
+    SuperpixelSampler,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -14,6 +19,7 @@ __all__ = [
     "BaseImageSampler",
     "CNNClassifier",
     "DCGANSampler",
+    "FeatureGANSampler",
     "InfoGANSampler",
     "SuperpixelSampler",
     "__version__",

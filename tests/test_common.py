@@ -3,7 +3,13 @@
 import torch
 from imblearn.utils.estimator_checks import parametrize_with_checks
 
-from gansampler import CNNClassifier, DCGANSampler, InfoGANSampler, SuperpixelSampler
+from gansampler import (
+    CNNClassifier,
+    DCGANSampler,
+    FeatureGANSampler,
+    InfoGANSampler,
+    SuperpixelSampler,
+)
 from gansampler.base import BaseImageSampler
 
 
@@ -41,6 +47,15 @@ ESTIMATORS = [
         random_state=0,
         device="cpu",
     ),
+    # Tabular rows: FeatureGANSampler's GAN works on the columns themselves.
+    FeatureGANSampler(
+        n_epochs=1,
+        batch_size=32,
+        n_filters=4,
+        latent_dim=8,
+        random_state=0,
+        device="cpu",
+    ),
 ]
 
 # check name -> reason, per estimator.
@@ -51,6 +66,7 @@ EXPECTED_FAILED_CHECKS = {
     "MirrorSampler": {"check_samplers_pandas_sparse": _SPARSE},
     "DCGANSampler": {"check_samplers_pandas_sparse": _SPARSE},
     "InfoGANSampler": {"check_samplers_pandas_sparse": _SPARSE},
+    "FeatureGANSampler": {"check_samplers_pandas_sparse": _SPARSE},
 }
 
 

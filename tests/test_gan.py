@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-from gansampler import DCGANSampler, InfoGANSampler
+from gansampler import DCGANSampler, FeatureGANSampler, InfoGANSampler
 from gansampler.over_sampling import _gan
 
 RNG = np.random.RandomState(0)
@@ -22,7 +22,11 @@ LAYOUTS = {
     "flat-28": (GRAY.reshape(16, -1), {"image_shape": (28, 28)}),
     "tabular-10-columns": (TABLE, {}),
 }
-SAMPLERS = {"dcgan": DCGANSampler, "infogan": InfoGANSampler}
+SAMPLERS = {
+    "dcgan": DCGANSampler,
+    "infogan": InfoGANSampler,
+    "featuregan": FeatureGANSampler,
+}
 
 
 def tiny(cls, **params):
@@ -75,9 +79,8 @@ def test_fitted_attributes_rest_on_cpu(name):
     sampler = tiny(SAMPLERS[name], n_epochs=3).fit(GRAY, Y)
     assert [h["epoch"] for h in sampler.history_] == [1, 2, 3]
     assert sampler.n_iter_ == 3
-    keys = {"d_loss", "g_loss", "duration"} | (
-        {"code_loss"} if name == "infogan" else set()
-    )
+    extra = {"infogan": {"code_loss"}, "featuregan": {"classifier_loss"}}
+    keys = {"d_loss", "g_loss", "duration"} | extra.get(name, set())
     assert set(sampler.history_[0]) == {"epoch"} | keys
     assert all(np.isfinite(h["d_loss"]) for h in sampler.history_)
     np.testing.assert_array_equal(sampler.classes_, [0, 1])
@@ -252,7 +255,9 @@ def test_interrupted_fit_resumes_from_its_checkpoint(name, tmp_path, monkeypatch
         sampler.fit_resample(GRAY, Y)
     assert saved == [2]
     assert not hasattr(sampler, "generator_") and not hasattr(sampler, "n_features_in_")
-    assert len(list(tmp_path.glob("*.pt"))) == 1
+    # One GAN checkpoint; FeatureGANSampler also keeps its first stage.
+    files = sorted(p.name for p in tmp_path.glob("*.pt"))
+    assert len(files) == (2 if name == "featuregan" else 1)
 
     X_res, _ = sampler.fit_resample(GRAY, Y)
     assert saved == [2, 4]  # resumed at epoch 2: only the final checkpoint is new

@@ -10,7 +10,13 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 
-from gansampler import CNNClassifier, DCGANSampler, InfoGANSampler, SuperpixelSampler
+from gansampler import (
+    CNNClassifier,
+    DCGANSampler,
+    FeatureGANSampler,
+    InfoGANSampler,
+    SuperpixelSampler,
+)
 from gansampler.datasets import load_pneumoniamnist
 
 
@@ -165,7 +171,9 @@ def test_dcgan_pipeline_grid_search(imbalanced_images):
 
 
 @pytest.mark.parametrize(
-    "cls", [DCGANSampler, InfoGANSampler], ids=["dcgan", "infogan"]
+    "cls",
+    [DCGANSampler, InfoGANSampler, FeatureGANSampler],
+    ids=["dcgan", "infogan", "featuregan"],
 )
 def test_gan_pipeline_cross_validate_clone_and_pickle(imbalanced_images, cls):
     X, y = imbalanced_images

@@ -50,6 +50,7 @@ GENERATE_BATCH_SIZE = 1024
 # under other values of these is still the same run.
 _NOT_IN_CHECKPOINT_KEY = {
     "verbose",
+    "output",
     "checkpoint_dir",
     "checkpoint_every",
     "device",
@@ -415,9 +416,13 @@ class BaseGANSampler(BaseImageSampler):
         digest.update(pickle.dumps(sorted((k, repr(v)) for k, v in params.items())))
         digest.update(images.numpy().tobytes())
         digest.update(np.asarray(targets).tobytes())
+        self._fingerprint(digest)
         folder = Path(self.checkpoint_dir)
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{type(self).__name__}-{digest.hexdigest()[:20]}.pt"
+
+    def _fingerprint(self, digest):
+        """Add what else decides the fit (beyond parameters and data)."""
 
     def _save(self, state, optimizers, draw, device, epoch):
         payload = {

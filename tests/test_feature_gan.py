@@ -1,0 +1,256 @@
+"""FeatureGANSampler: what it adds to the GAN engine (see test_gan.py for the
+layouts, determinism, checkpoints and bad input it shares with the others)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from imblearn.pipeline import make_pipeline
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_validate
+
+from gansampler import CNNClassifier, FeatureGANSampler
+
+RNG = np.random.RandomState(0)
+Y = np.array([0] * 12 + [1] * 4)
+GRAY = RNG.randint(0, 256, size=(16, 28, 28)).astype(np.uint8)
+
+
+def tiny(**params):
+    settings = dict(
+        n_epochs=2,
+        encoder_epochs=2,
+        batch_size=8,
+        n_filters=4,
+        latent_dim=8,
+        random_state=0,
+        device="cpu",
+    )
+    settings.update(params)
+    return FeatureGANSampler(**settings)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """Digits 0-2 as 8x8 images, class 2 cut to a minority of 20."""
+    X, y = load_digits(n_class=3, return_X_y=True)
+    keep = (y != 2) | (np.cumsum(y == 2) <= 20)
+    return X[keep].reshape(-1, 8, 8), y[keep]
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    X, y = digits
+    return FeatureGANSampler(
+        n_epochs=60, encoder_epochs=15, random_state=0, device="cpu"
+    ).fit(X, y)
+
+
+def test_feature_space_separates_the_classes(digits, fitted):
+    X, y = digits
+    features = fitted.encode(X)
+    assert features.shape == (len(X), fitted.n_features_out_)
+    assert features.dtype == np.float32
+    probe = LogisticRegression(max_iter=2000).fit(features, y)
+    assert probe.score(features, y) > 0.95
+    history = fitted.encoder_history_
+    assert len(history) == 15
+    assert history[-1]["classification_loss"] < history[0]["classification_loss"]
+
+
+def test_decoder_reconstructs_the_images(digits, fitted):
+    X, y = digits
+    # The decoder of the real features comes closer to the images than
+    # their mean does.
+    decoded = fitted._decode(torch.from_numpy(fitted.encode(X))).numpy()[:, 0]
+    error = np.mean((decoded - X) ** 2)
+    baseline = np.mean((X.mean(axis=0) - X) ** 2)
+    assert error < 0.5 * baseline
+
+
+def test_generated_features_carry_their_class(digits, fitted):
+    # The feature classifier's pull: generated features of each class are
+    # classified as that class, the minority included.
+    fitted.set_params(output="features")
+    try:
+        for label in (0, 1, 2):
+            features = fitted.sample(200, label, random_state=0)
+            with torch.no_grad():
+                logits = fitted.classifier_(torch.from_numpy(features))
+            assert (logits.argmax(1).numpy() == label).mean() > 0.9
+    finally:
+        fitted.set_params(output="images")
+
+
+def test_generated_images_look_like_their_class(digits, fitted):
+    X, y = digits
+    made = fitted.sample(100, 2, random_state=0)
+    assert made.shape == (100, 8, 8) and made.dtype == X.dtype
+    # A classifier of real images calls most generated minority images 2.
+    clf = LogisticRegression(max_iter=5000).fit(X.reshape(len(X), -1), y)
+    assert (clf.predict(made.reshape(100, -1)) == 2).mean() > 0.7
+
+
+def test_features_output_and_encode(digits):
+    X, y = digits
+    sampler = tiny(output="features")
+    F_res, y_res = sampler.fit_resample(X, y)
+    n_out = sampler.n_features_out_
+    assert F_res.dtype == np.float32
+    assert F_res.shape == (3 * np.bincount(y).max(), n_out)
+    np.testing.assert_array_equal(np.bincount(y_res), [np.bincount(y).max()] * 3)
+    np.testing.assert_array_equal(F_res[: len(X)], sampler.encode(X))
+    np.testing.assert_array_equal(y_res[: len(X)], y)
+    assert sampler.sample(5, 2, random_state=0).shape == (5, n_out)
+    # A data frame comes back as an array: the features are not its columns.
+    frame = pd.DataFrame(X.reshape(len(X), -1))
+    F_frame, _ = tiny(output="features").fit_resample(frame, y)
+    assert isinstance(F_frame, np.ndarray) and F_frame.shape[1] == n_out
+    # The classify-features workflow: fit on the output, predict on encode().
+    clf = LogisticRegression(max_iter=2000).fit(F_res, y_res)
+    assert clf.score(sampler.encode(X), y) > 0.8
+
+
+def test_output_does_not_change_the_training(digits):
+    X, y = digits
+    images = tiny().fit(X, y)
+    features = tiny(output="features").fit(X, y)
+    for a, b in zip(images.generator_.parameters(), features.generator_.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_tabular_rows_are_used_directly():
+    X = RNG.normal(size=(40, 6)) * [1, 10, 100, 1, 1, 1]
+    y = np.array([0] * 30 + [1] * 10)
+    sampler = tiny()
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert sampler.encoder_ is None and sampler.decoder_ is None
+    assert sampler.encoder_history_ == []
+    assert X_res.shape == (60, 6) and sampler.n_features_out_ == 6
+    np.testing.assert_array_equal(sampler.encode(X[:3]), X[:3].astype(np.float32))
+    # Generated rows stay within each column's range.
+    made = X_res[40:]
+    assert np.all(made.min(0) >= X.min(0) - 1e-6)
+    assert np.all(made.max(0) <= X.max(0) + 1e-6)
+
+
+def fitted_cnn(X, y, seed=0):
+    return CNNClassifier(n_epochs=2, batch_size=8, random_state=seed, device="cpu").fit(
+        X, y
+    )
+
+
+def test_extractor_features_are_the_cnns(digits):
+    X, y = digits
+    cnn = fitted_cnn(X, y)
+    before = [p.clone() for p in cnn.module_.parameters()]
+    sampler = tiny(extractor=cnn, output="features")
+    F_res, _ = sampler.fit_resample(X, y)
+    np.testing.assert_allclose(F_res[: len(X)], cnn.embed(X), rtol=1e-5, atol=1e-6)
+    # Only the decoder learns: the CNN is untouched and no classification
+    # loss is trained.
+    assert all(torch.equal(a, b) for a, b in zip(before, cnn.module_.parameters()))
+    assert all(h["classification_loss"] == 0 for h in sampler.encoder_history_)
+    assert sampler.encoder_ is not cnn.module_
+    assert sampler.sample(3, 2).shape == (3, sampler.n_features_out_)
+    images = tiny(extractor=FrozenEstimator(cnn)).fit(X, y).sample(3, 2)
+    assert images.shape == (3, 8, 8)
+
+
+@pytest.mark.parametrize(
+    "extractor, match",
+    [
+        (LogisticRegression(), "must be a fitted CNNClassifier"),
+        (CNNClassifier(), "fit it first"),
+        ("cnn", "'extractor' parameter"),
+    ],
+    ids=["not-a-cnn", "unfitted", "string"],
+)
+def test_bad_extractor(digits, extractor, match):
+    X, y = digits
+    sampler = tiny(extractor=extractor)
+    with pytest.raises(ValueError, match=match):
+        sampler.fit_resample(X, y)
+    assert not hasattr(sampler, "n_features_in_")
+
+
+def test_extractor_fitted_on_other_images(digits):
+    X, y = digits
+    cnn = fitted_cnn(GRAY, Y)
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(28, 28, 1\)"):
+        tiny(extractor=cnn).fit(X, y)
+
+
+def test_frozen_extractor_survives_cross_validation(digits):
+    X, y = digits
+    cnn = fitted_cnn(X, y)
+    pipe = make_pipeline(
+        tiny(extractor=FrozenEstimator(cnn)),
+        CNNClassifier(n_epochs=3, batch_size=32, random_state=0, device="cpu"),
+    )
+    scores = cross_validate(pipe, X, y, cv=StratifiedKFold(2), scoring="accuracy")
+    assert np.all(scores["test_score"] > 0.5)
+    # clone keeps the frozen extractor fitted.
+    assert hasattr(clone(pipe)[0].extractor.estimator, "module_")
+
+
+def test_classifier_follows_its_schedule(digits):
+    X, y = digits
+
+    def classifier_moved(**params):
+        sampler = tiny(**{"classifier_learning_rate": 1e-2, **params})
+        sampler.fit(X, y)
+        start = tiny(n_epochs=1, classifier_learning_rate=0.0).fit(X, y)
+        return not torch.equal(
+            sampler.classifier_.linear.weight, start.classifier_.linear.weight
+        )
+
+    # 2 epochs of 68 steps: a schedule of every 1000 steps never fires.
+    assert not classifier_moved(classifier_fake_every=1000, classifier_real_every=1000)
+    assert classifier_moved(classifier_fake_every=1000, classifier_real_every=5)
+    assert classifier_moved(classifier_fake_every=2, classifier_real_every=1000)
+    assert not classifier_moved(classifier_learning_rate=0.0)
+
+
+def test_resume_skips_the_first_stage(tmp_path, monkeypatch):
+    reference = tiny(n_epochs=3).fit_resample(GRAY, Y)[0]
+    tiny(n_epochs=3, checkpoint_dir=tmp_path).fit(GRAY, Y)
+    assert len(list(tmp_path.glob("*-features.pt"))) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the first stage was trained again")
+
+    monkeypatch.setattr(FeatureGANSampler, "_train_autoencoder", no_training)
+    resumed = tiny(n_epochs=3, checkpoint_dir=tmp_path)
+    np.testing.assert_array_equal(resumed.fit_resample(GRAY, Y)[0], reference)
+
+
+def test_other_extractor_does_not_resume(digits, tmp_path):
+    X, y = digits
+    for seed in (0, 1):
+        tiny(extractor=fitted_cnn(X, y, seed), checkpoint_dir=tmp_path).fit(X, y)
+    assert len(list(tmp_path.glob("*-features.pt"))) == 2
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"output": "pixels"}, "'output' parameter"),
+        ({"encoder_epochs": 0}, "'encoder_epochs' parameter"),
+        ({"classifier_learning_rate": -1.0}, "'classifier_learning_rate' parameter"),
+        ({"classifier_real_every": 0}, "'classifier_real_every' parameter"),
+    ],
+)
+def test_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        tiny(**params).fit(GRAY, Y)
+
+
+def test_global_random_state_untouched():
+    np_state, torch_state = np.random.get_state(), torch.get_rng_state()
+    tiny().fit(GRAY, Y).sample(3, 1)
+    assert np.array_equal(np.random.get_state()[1], np_state[1])
+    assert torch.equal(torch.get_rng_state(), torch_state)
