@@ -6,7 +6,7 @@ study's CNNClassifier; scored on PneumoniaMNIST's *validation* split, never
 the test split, so that the choice does not tune to the study's figures.
 Each finished run is appended to results/feature_gan_val.jsonl.
 
-    python benchmarks/bench_feature_gan.py --settings study classifier_1e-4
+    python benchmarks/bench_feature_gan.py --settings residual direct ros
 """
 
 import argparse
@@ -15,20 +15,23 @@ import time
 
 from _common import RESULTS, data_path, machine
 from bench_study import part_a_data
+from imblearn.over_sampling import RandomOverSampler
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from gansampler import CNNClassifier, FeatureGANSampler
 from gansampler.datasets import load_pneumoniamnist
 
 SETTINGS = {
-    # The study's schedule: the library's defaults.
-    "study": {},
+    # The library's defaults: the study's schedule, residual decoding.
+    "residual": {},
+    # The decoder's output as it is.
+    "direct": {"decoding": "direct"},
     # The feature classifier learns as fast as the discriminator.
     "classifier_1e-4": {"classifier_learning_rate": 1e-4},
-    # Three times as many GAN epochs.
-    "epochs_300": {"n_epochs": 300},
     # No pull from the feature classifier: a plain conditional GAN.
     "no_classifier": {"classifier_weight": 0.0},
+    # Reference: random oversampling instead of FeatureGANSampler.
+    "ros": None,
 }
 
 
@@ -48,8 +51,13 @@ def main():
             X, y = part_a_data(path, n, seed)
             for name in args.settings:
                 start = time.perf_counter()
-                sampler = FeatureGANSampler(random_state=seed, **SETTINGS[name])
-                X_res, y_res = sampler.fit_resample(X, y)
+                if SETTINGS[name] is None:
+                    sampler = RandomOverSampler(random_state=seed)
+                    rows, y_res = sampler.fit_resample(X.reshape(len(X), -1), y)
+                    X_res = rows.reshape((-1,) + X.shape[1:])
+                else:
+                    sampler = FeatureGANSampler(random_state=seed, **SETTINGS[name])
+                    X_res, y_res = sampler.fit_resample(X, y)
                 resample_s = time.perf_counter() - start
                 clf = CNNClassifier(random_state=seed).fit(X_res, y_res)
                 proba = clf.predict_proba(X_val)[:, 1]

@@ -92,7 +92,7 @@ def main():
     parser.add_argument(
         "--methods",
         nargs="+",
-        default=["real", "smote", "superpixel_both", "dcgan", "infogan"],
+        default=["real", "smote", "superpixel_both", "dcgan", "infogan", "featuregan"],
     )
     parser.add_argument("--split", choices=["test", "val"], default="test")
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")

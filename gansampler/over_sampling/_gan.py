@@ -51,6 +51,7 @@ GENERATE_BATCH_SIZE = 1024
 _NOT_IN_CHECKPOINT_KEY = {
     "verbose",
     "output",
+    "decoding",
     "checkpoint_dir",
     "checkpoint_every",
     "device",
