@@ -1,6 +1,8 @@
 """FeatureGANSampler: what it adds to the GAN engine (see test_gan.py for the
 layouts, determinism, checkpoints and bad input it shares with the others)."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -292,3 +294,18 @@ def test_anchors_are_capped_per_class(monkeypatch):
     sampler = tiny().fit(GRAY, Y)
     assert [len(sampler._anchors[i]) for i in (0, 1)] == [5, 4]
     assert sampler.sample(7, 0, random_state=0).shape == (7, 28, 28)
+
+
+def test_progress_bar_and_cuda_fitted_sampler_on_a_cpu_machine(capsys):
+    sampler = tiny(verbose=1).fit(GRAY, Y)
+    err = capsys.readouterr().err
+    assert "FeatureGANSampler" in err and "classifier_loss" in err
+    if torch.cuda.is_available():
+        return
+    expected = sampler.sample(3, 1, random_state=0)
+    # What a sampler fitted on a GPU looks like after pickling: networks on
+    # the CPU, device_ still CUDA.
+    sampler.device_ = torch.device("cuda")
+    restored = pickle.loads(pickle.dumps(sampler))
+    np.testing.assert_array_equal(restored.sample(3, 1, random_state=0), expected)
+    np.testing.assert_array_equal(restored.encode(GRAY[:2]), sampler.encode(GRAY[:2]))
