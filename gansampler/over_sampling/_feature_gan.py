@@ -417,16 +417,22 @@ class FeatureGANSampler(BaseGANSampler):
         build_seed, train_seed = torch_seed(rng), torch_seed(rng)
         anchor_rng = np.random.RandomState(torch_seed(rng))
         checkpoint = self._checkpoint_path(images, targets, rng)
+        parts = self._learn_features(
+            images,
+            torch.as_tensor(targets, dtype=torch.long),
+            len(classes),
+            device,
+            feature_seed,
+            checkpoint,
+        )
         anchors = {}
-        for index in range(len(classes)):
+        for index in range(len(classes) if parts["decoder"] is not None else 0):
+            # Real images for residual decoding (none needed without decoder).
             members = np.flatnonzero(targets == index)
             if len(members) > MAX_ANCHORS:
                 members = np.sort(anchor_rng.choice(members, MAX_ANCHORS, False))
             anchors[index] = images_to_numpy(images[members], self._layout)
         targets = torch.as_tensor(targets, dtype=torch.long)
-        parts = self._learn_features(
-            images, targets, len(classes), device, feature_seed, checkpoint
-        )
         features = parts["features"]
         feature_layout = ImageLayout(2, 1, features.shape[1], 1, np.dtype("float32"))
         # _build_networks hands the fitted feature classifier to the engine.
