@@ -187,3 +187,19 @@ def test_gan_pipeline_cross_validate_clone_and_pickle(imbalanced_images, cls):
     np.testing.assert_array_equal(
         clone(pipe).fit(X, y).predict_proba(X), pipe.predict_proba(X)
     )
+
+
+def test_feature_gan_pipeline_grid_search_over_decoding(imbalanced_images):
+    X, y = imbalanced_images
+    grid = {"featuregansampler__decoding": ["residual", "direct"]}
+    search = GridSearchCV(
+        gan_pipe(FeatureGANSampler),
+        grid,
+        cv=StratifiedKFold(2),
+        scoring="balanced_accuracy",
+    )
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_params_["featuregansampler__decoding"] in {"residual", "direct"}
+    assert search.predict(X).shape == y.shape
