@@ -92,3 +92,23 @@ def minibatches(n_samples, batch_size, generator=None):
         batches[-2] = torch.cat(batches[-2:])
         batches.pop()
     return batches
+
+
+def infer(module, inputs, device, batch_size, method=None):
+    """Outputs of ``module`` (or of its ``method``) on ``inputs``, in batches.
+
+    The module runs on ``device`` in evaluation mode and goes back to the CPU
+    afterwards, also on error, so that a fitted estimator never keeps GPU
+    memory. Returns float32 on the CPU.
+    """
+    call = module if method is None else getattr(module, method)
+    outputs = []
+    try:
+        module.to(device).eval()
+        with torch.inference_mode():
+            for batch in minibatches(len(inputs), batch_size):
+                out = call(inputs[batch].to(device, non_blocking=True))
+                outputs.append(out.float().cpu())
+    finally:
+        module.cpu()
+    return torch.cat(outputs)

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from .._images import images_to_tensor, validate_images
 from .._torch import (
     forget_fit,
+    infer,
     make_generator,
     minibatches,
     resolve_device,
@@ -585,18 +586,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         X, layout = validate_images(self, X, reset=False)
         images = images_to_tensor(X, layout)
         device = usable_device(self.device_)
-        module = self.module_
-        outputs = []
-        try:
-            module.to(device).eval()
-            call = getattr(module, method)
-            with torch.inference_mode():
-                for batch in minibatches(len(images), PREDICT_BATCH_SIZE):
-                    out = call(images[batch].to(device, non_blocking=True))
-                    outputs.append(out.float().cpu())
-        finally:
-            module.cpu()
-        return torch.cat(outputs).to(torch.float64)
+        outputs = infer(self.module_, images, device, PREDICT_BATCH_SIZE, method)
+        return outputs.to(torch.float64)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -21,6 +21,7 @@ from .._images import (
 from .._torch import (
     MAX_SEED,
     forget_fit,
+    infer,
     make_generator,
     minibatches,
     resolve_device,
@@ -718,17 +719,8 @@ class FeatureGANSampler(BaseGANSampler):
     def _decode(self, features):
         device = usable_device(self.device_)
         image_low, image_span = self._image_scale
-        decoder = self.decoder_
-        outputs = []
-        try:
-            decoder.to(device).eval()
-            with torch.inference_mode():
-                for batch in minibatches(len(features), GENERATE_BATCH_SIZE):
-                    out = decoder(features[batch].to(device, non_blocking=True))
-                    outputs.append(out.float().cpu())
-        finally:
-            decoder.cpu()
-        return image_low + (torch.cat(outputs) + 1) / 2 * image_span
+        made = infer(self.decoder_, features, device, GENERATE_BATCH_SIZE)
+        return image_low + (made + 1) / 2 * image_span
 
     def _encode_tensor(self, images):
         if self.encoder_ is None:
@@ -817,16 +809,8 @@ class _FeatureClassifier(nn.Module):
 
 def _embed(encoder, images, device):
     """Features of NCHW ``images`` under ``encoder`` (float32, on the CPU)."""
-    outputs = []
-    try:
-        encoder.to(device).eval()
-        with torch.inference_mode():
-            for batch in minibatches(len(images), GENERATE_BATCH_SIZE):
-                out = encoder.embed(images[batch].to(device, non_blocking=True))
-                outputs.append(out.float().flatten(1).cpu())
-    finally:
-        encoder.cpu()
-    return torch.cat(outputs)
+    features = infer(encoder, images, device, GENERATE_BATCH_SIZE, "embed")
+    return features.flatten(1)
 
 
 def _make_decoder(n_features, layout, n_filters):

@@ -29,8 +29,8 @@ from .._images import images_to_numpy, images_to_tensor
 from .._torch import (
     MAX_SEED,
     forget_fit,
+    infer,
     make_generator,
-    minibatches,
     resolve_device,
     seeded,
     torch_seed,
@@ -468,25 +468,16 @@ class BaseGANSampler(BaseImageSampler):
         """Generated images (NCHW, in the training data's range) of classes."""
         n = len(class_index)
         device = usable_device(self.device_)
-        generator = self.generator_
         seed = torch_seed(rng)
-        outputs = []
         with seeded(seed, device):
             # Drawn on the CPU, so that a seed gives the same inputs anywhere.
             noise = torch.randn(n, self.latent_dim)
             labels = F.one_hot(torch.as_tensor(class_index), len(self.classes_)).float()
             code_inputs = self._fixed_code_inputs(n, codes)
             inputs = torch.cat([noise, labels, code_inputs], 1)
-            try:
-                generator.to(device).eval()
-                with torch.inference_mode():
-                    for batch in minibatches(n, GENERATE_BATCH_SIZE):
-                        out = generator(inputs[batch].to(device, non_blocking=True))
-                        outputs.append(out.float().cpu())
-            finally:
-                generator.cpu()
+            made = infer(self.generator_, inputs, device, GENERATE_BATCH_SIZE)
         low, span = self._scale
-        return low + (torch.cat(outputs) + 1) / 2 * span
+        return low + (made + 1) / 2 * span
 
     def sample(self, n_samples, y, *, random_state=None):
         """Draw ``n_samples`` new images of class(es) ``y`` without refitting.
