@@ -423,9 +423,10 @@ class FeatureGANSampler(BaseGANSampler):
         build_seed, train_seed = torch_seed(rng), torch_seed(rng)
         anchor_rng = np.random.RandomState(torch_seed(rng))
         checkpoint = self._checkpoint_path(images, targets, rng)
+        labels = torch.as_tensor(targets, dtype=torch.long)
         parts = self._learn_features(
             images,
-            torch.as_tensor(targets, dtype=torch.long),
+            labels,
             len(classes),
             device,
             feature_seed,
@@ -438,7 +439,6 @@ class FeatureGANSampler(BaseGANSampler):
             if len(members) > MAX_ANCHORS:
                 members = np.sort(anchor_rng.choice(members, MAX_ANCHORS, False))
             anchors[index] = images_to_numpy(images[members], self._layout)
-        targets = torch.as_tensor(targets, dtype=torch.long)
         features = parts["features"]
         feature_layout = ImageLayout(2, 1, features.shape[1], 1, np.dtype("float32"))
         # _build_networks hands the fitted feature classifier to the engine.
@@ -447,7 +447,7 @@ class FeatureGANSampler(BaseGANSampler):
             state = self._fit_adversarial(
                 features.view(len(features), 1, 1, -1),
                 feature_layout,
-                targets,
+                labels,
                 len(classes),
                 device,
                 (build_seed, train_seed),
@@ -518,7 +518,7 @@ class FeatureGANSampler(BaseGANSampler):
                 features = _embed(encoder, images, device)
             else:
                 features = images.flatten(1)
-            classifier = _FeatureClassifier(features, targets, n_classes)
+            classifier = _FeatureClassifier(features, n_classes)
             if saved is None:
                 classifier.fit(features, targets, device)
             else:
@@ -782,7 +782,7 @@ class FeatureGANSampler(BaseGANSampler):
 class _FeatureClassifier(nn.Module):
     """A linear classifier on standardised features."""
 
-    def __init__(self, features, targets, n_classes):
+    def __init__(self, features, n_classes):
         super().__init__()
         self.register_buffer("mean", features.mean(dim=0))
         self.register_buffer("std", features.std(dim=0).clamp_min(1e-6))
