@@ -300,6 +300,8 @@ def test_progress_bar_and_cuda_fitted_sampler_on_a_cpu_machine(capsys):
     sampler = tiny(verbose=1).fit(GRAY, Y)
     err = capsys.readouterr().err
     assert "FeatureGANSampler" in err and "classifier_loss" in err
+    # The first stage, the longer one on images, has its own bar.
+    assert "FeatureGANSampler features" in err and "reconstruction_loss" in err
     if torch.cuda.is_available():
         return
     expected = sampler.sample(3, 1, random_state=0)

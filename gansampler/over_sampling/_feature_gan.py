@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
+from tqdm.auto import tqdm
 
 from .._images import (
     ImageLayout,
@@ -200,7 +201,8 @@ class FeatureGANSampler(BaseGANSampler):
         Seeds everything; the same integer gives bit-identical output on CPU.
 
     verbose : int, default=0
-        0 is silent; 1 or more shows a progress bar over the GAN's epochs.
+        0 is silent; 1 or more shows a progress bar over the epochs of each
+        stage, with the latest losses.
 
     Attributes
     ----------
@@ -565,7 +567,13 @@ class FeatureGANSampler(BaseGANSampler):
         optimizer = torch.optim.Adam(parameters, lr=FEATURE_LEARNING_RATE)
         order = make_generator(seed)
         history = []
-        for epoch in range(self.encoder_epochs):
+        bar = tqdm(
+            range(self.encoder_epochs),
+            disable=self.verbose < 1,
+            desc=f"{type(self).__name__} features",
+            unit="epoch",
+        )
+        for epoch in bar:
             sums = torch.zeros(2)
             batches = minibatches(len(targets), self.batch_size, order)
             for batch in batches:
@@ -590,13 +598,14 @@ class FeatureGANSampler(BaseGANSampler):
                     [classification.detach(), reconstruction.detach()]
                 ).cpu()
             sums /= len(batches)
-            history.append(
-                {
-                    "epoch": epoch + 1,
-                    "classification_loss": sums[0].item(),
-                    "reconstruction_loss": sums[1].item(),
-                }
-            )
+            record = {
+                "epoch": epoch + 1,
+                "classification_loss": sums[0].item(),
+                "reconstruction_loss": sums[1].item(),
+            }
+            history.append(record)
+            bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if "loss" in k})
+        bar.close()
         return history
 
     # ------------------------------------------------------------ GAN stage
