@@ -30,32 +30,19 @@ ESTIMATORS = [
     ),
     SuperpixelSampler(random_state=0),
     MirrorSampler(random_state=0),
-    # The checks' rows are tabular: the GAN samplers train MLPs on them.
-    DCGANSampler(
-        n_epochs=1,
-        batch_size=32,
-        n_filters=4,
-        latent_dim=8,
-        random_state=0,
-        device="cpu",
-    ),
-    InfoGANSampler(
-        n_epochs=1,
-        batch_size=32,
-        n_filters=4,
-        latent_dim=8,
-        random_state=0,
-        device="cpu",
-    ),
-    # Tabular rows: FeatureGANSampler's GAN works on the columns themselves.
-    FeatureGANSampler(
-        n_epochs=1,
-        batch_size=32,
-        n_filters=4,
-        latent_dim=8,
-        random_state=0,
-        device="cpu",
-    ),
+    # The checks' rows are tabular: the GAN samplers train MLPs on them
+    # (FeatureGANSampler's GAN works on the columns themselves).
+    *[
+        cls(
+            n_epochs=1,
+            batch_size=32,
+            n_filters=4,
+            latent_dim=8,
+            random_state=0,
+            device="cpu",
+        )
+        for cls in (DCGANSampler, InfoGANSampler, FeatureGANSampler)
+    ],
 ]
 
 # check name -> reason, per estimator.
@@ -64,9 +51,10 @@ EXPECTED_FAILED_CHECKS = {
     "CNNClassifier": {},
     "SuperpixelSampler": {"check_samplers_pandas_sparse": _SPARSE},
     "MirrorSampler": {"check_samplers_pandas_sparse": _SPARSE},
-    "DCGANSampler": {"check_samplers_pandas_sparse": _SPARSE},
-    "InfoGANSampler": {"check_samplers_pandas_sparse": _SPARSE},
-    "FeatureGANSampler": {"check_samplers_pandas_sparse": _SPARSE},
+    **{
+        name: {"check_samplers_pandas_sparse": _SPARSE}
+        for name in ("DCGANSampler", "InfoGANSampler", "FeatureGANSampler")
+    },
 }
 
 
