@@ -465,6 +465,9 @@ class FeatureGANSampler(BaseGANSampler):
         self.n_features_out_ = features.shape[1]
         self._image_scale = parts["image_scale"]
         self._anchors = anchors
+        # The real samples' features, so that fit_resample need not encode
+        # them a second time.
+        return features.numpy().astype(np.float32)
 
     def _learn_features(self, images, targets, n_classes, device, seed, checkpoint):
         """First stage: the feature space, its decoder and its classifier."""
@@ -687,8 +690,7 @@ class FeatureGANSampler(BaseGANSampler):
             return super()._fit_resample(X, y)
         rng = check_random_state(self.random_state)
         images = images_to_tensor(X, self._layout)
-        self._fit_generator(images, y, rng)
-        new_X = [self._encode_tensor(images)]
+        new_X = [self._fit_generator(images, y, rng)]
         new_y = [y]
         for label, n_samples in self.sampling_strategy_.items():
             if n_samples == 0:
