@@ -109,7 +109,7 @@ def plot_a(rows, path):
     cells = group([r for r in rows if r["n_minority"] != "full"], "method")
     cells = {(m,): cells[(m,)] for m in ordered(k[0] for k in cells)}
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, metric in zip(axes, ["balanced_accuracy", "roc_auc"]):
+    for ax, metric in zip(axes, ["balanced_accuracy", "roc_auc"], strict=True):
         for (method,), found in cells.items():
             by_n = group(found, "n_minority")
             sizes = sorted(k[0] for k in by_n)

@@ -101,7 +101,7 @@ class BaseImageSampler(BaseOverSampler):
 
     def _check_class_sizes(self, y):
         labels, counts = np.unique(y, return_counts=True)
-        sizes = dict(zip(labels, counts))
+        sizes = dict(zip(labels, counts, strict=True))
         for label, n_samples in self.sampling_strategy_.items():
             size = sizes.get(label, 0)
             if n_samples > 0 and size < self._min_class_size:

@@ -46,7 +46,7 @@ def test_layout_dtype_counts_and_originals_first(name):
     # Every new image is a mirrored real image of its own class.
     images = X.reshape(len(X), 6, 5, -1)
     made = X_res[len(X) :].reshape(-1, 6, 5, images.shape[-1])
-    for image, label in zip(made, y_res[len(X) :]):
+    for image, label in zip(made, y_res[len(X) :], strict=True):
         assert any(np.array_equal(image, real[:, ::-1]) for real in images[Y == label])
 
 

@@ -196,7 +196,7 @@ def test_partial_fit_goes_on_from_the_current_weights(digits):
     clf.partial_fit(X[100:], y[100:])
     assert clf.n_iter_ == 2 and len(clf.history_) == 2
     after = list(clf.module_.parameters())
-    assert any(not torch.equal(a, b) for a, b in zip(before, after))
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
     fitted = CNNClassifier(**FAST).fit(X, y)
     fitted.partial_fit(X, y)
     assert fitted.n_iter_ == FAST["n_epochs"] + 1

@@ -121,7 +121,9 @@ def test_output_does_not_change_the_training(digits):
     X, y = digits
     images = tiny().fit(X, y)
     features = tiny(output="features").fit(X, y)
-    for a, b in zip(images.generator_.parameters(), features.generator_.parameters()):
+    for a, b in zip(
+        images.generator_.parameters(), features.generator_.parameters(), strict=True
+    ):
         assert torch.equal(a, b)
 
 
@@ -155,7 +157,9 @@ def test_extractor_features_are_the_cnns(digits):
     np.testing.assert_allclose(F_res[: len(X)], cnn.embed(X), rtol=1e-5, atol=1e-6)
     # Only the decoder learns: the CNN is untouched and no classification
     # loss is trained.
-    assert all(torch.equal(a, b) for a, b in zip(before, cnn.module_.parameters()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(before, cnn.module_.parameters(), strict=True)
+    )
     assert all(h["classification_loss"] == 0 for h in sampler.encoder_history_)
     assert sampler.encoder_ is not cnn.module_
     assert sampler.sample(3, 2).shape == (3, sampler.n_features_out_)
@@ -285,7 +289,9 @@ def test_residual_decoding_keeps_real_detail(digits, fitted):
 def test_decoding_does_not_change_the_training():
     direct = tiny(decoding="direct").fit(GRAY, Y)
     residual = tiny().fit(GRAY, Y)
-    for a, b in zip(direct.generator_.parameters(), residual.generator_.parameters()):
+    for a, b in zip(
+        direct.generator_.parameters(), residual.generator_.parameters(), strict=True
+    ):
         assert torch.equal(a, b)
 
 

@@ -55,7 +55,7 @@ class ConvGenerator(nn.Module):
         self.project = nn.Linear(n_inputs, widths[0] * h0 * w0, bias=False)
         self.start_norm = nn.Sequential(nn.BatchNorm2d(widths[0]), nn.ReLU())
         layers = []
-        for c_in, c_out in zip(widths[:-1], widths[1:]):
+        for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
             # A 4x4 transposed convolution of stride 2 doubles the size at
             # under half the cost of upsampling and a 3x3 convolution.
             layers += [
@@ -88,7 +88,7 @@ class ConvDiscriminator(nn.Module):
         widths = _widths(n_up, n_filters)[::-1]
         wrap = _spectral_norm if sn else (lambda m: m)
         layers = [wrap(nn.Conv2d(channels, widths[0], 3, padding=1)), nn.LeakyReLU(0.2)]
-        for c_in, c_out in zip(widths[:-1], widths[1:]):
+        for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
             layers.append(wrap(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1)))
             if not sn:
                 layers.append(nn.BatchNorm2d(c_out))

@@ -153,7 +153,8 @@ class InfoGANSampler(BaseGANSampler):
 
     def _code_inputs(self, categories, continuous):
         one_hots = [
-            F.one_hot(c, k).float() for c, k in zip(categories, self.categorical_codes)
+            F.one_hot(c, k).float()
+            for c, k in zip(categories, self.categorical_codes, strict=True)
         ]
         return torch.cat(one_hots + [continuous], 1)
 
@@ -164,7 +165,7 @@ class InfoGANSampler(BaseGANSampler):
         extra = extra.float()
         loss = extra.new_zeros(())
         start = 0
-        for c, k in zip(categories, self.categorical_codes):
+        for c, k in zip(categories, self.categorical_codes, strict=True):
             loss = loss + F.cross_entropy(extra[:, start : start + k], c)
             start += k
         if self.continuous_codes:

@@ -200,5 +200,8 @@ def augment_one(image, seed, mode, params):
 
 def augment_many(images, seeds, mode, params):
     return np.stack(
-        [augment_one(img, seed, mode, params) for img, seed in zip(images, seeds)]
+        [
+            augment_one(img, seed, mode, params)
+            for img, seed in zip(images, seeds, strict=True)
+        ]
     )
