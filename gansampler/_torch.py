@@ -59,14 +59,25 @@ def torch_seed(rng):
 
 @contextmanager
 def seeded(seed, device):
-    """Run the block with torch's global generators seeded, then restore them.
+    """Run the block with torch's generators seeded, then restore them.
 
     Layers such as dropout draw from the global generator; forking it keeps
-    the caller's random state untouched while making fits reproducible.
+    the caller's random state untouched while making fits reproducible. Only
+    the CPU generator and, for CUDA, the one GPU in use are seeded:
+    ``torch.manual_seed`` would reseed every GPU, and ``fork_rng`` restores
+    only the devices it is given.
     """
-    devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+    cuda = device.type == "cuda" and torch.cuda.is_available()
+    index = None
+    if cuda:
+        index = (
+            device.index if device.index is not None else torch.cuda.current_device()
+        )
+    with torch.random.fork_rng(devices=[index] if cuda else []):
+        torch.default_generator.manual_seed(seed)
+        if cuda:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
         yield
 
 

@@ -76,7 +76,10 @@ def test_decoder_reconstructs_the_images(digits, fitted):
 
 def test_generated_features_carry_their_class(digits, fitted):
     # The feature classifier's pull: generated features of each class are
-    # classified as that class, the minority included.
+    # classified as that class, the minority included, both by the sampler's
+    # own classifier and by an independent one fitted on real features only.
+    X, y = digits
+    probe = LogisticRegression(max_iter=2000).fit(fitted.encode(X), y)
     fitted.set_params(output="features")
     try:
         for label in (0, 1, 2):
@@ -84,6 +87,7 @@ def test_generated_features_carry_their_class(digits, fitted):
             with torch.no_grad():
                 logits = fitted.classifier_(torch.from_numpy(features))
             assert (logits.argmax(1).numpy() == label).mean() > 0.9
+            assert (probe.predict(features) == label).mean() > 0.9
     finally:
         fitted.set_params(output="images")
 
@@ -215,7 +219,7 @@ def test_classifier_follows_its_schedule(digits):
             sampler.classifier_.linear.weight, start.classifier_.linear.weight
         )
 
-    # 2 epochs of 68 steps: a schedule of every 1000 steps never fires.
+    # 2 epochs of under 100 steps: a schedule of every 1000 never fires.
     assert not classifier_moved(classifier_fake_every=1000, classifier_real_every=1000)
     assert classifier_moved(classifier_fake_every=1000, classifier_real_every=5)
     assert classifier_moved(classifier_fake_every=2, classifier_real_every=1000)
@@ -233,6 +237,14 @@ def test_resume_skips_the_first_stage(tmp_path, monkeypatch):
     monkeypatch.setattr(FeatureGANSampler, "_train_autoencoder", no_training)
     resumed = tiny(n_epochs=3, checkpoint_dir=tmp_path)
     np.testing.assert_array_equal(resumed.fit_resample(GRAY, Y)[0], reference)
+    # With only the first stage's file left, the GAN trains again from it
+    # and still gives the uninterrupted result.
+    for path in tmp_path.glob("*.pt"):
+        if not path.name.endswith("-features.pt"):
+            path.unlink()
+    again = tiny(n_epochs=3, checkpoint_dir=tmp_path)
+    np.testing.assert_array_equal(again.fit_resample(GRAY, Y)[0], reference)
+    assert len(again.history_) == 3
 
 
 def test_other_extractor_does_not_resume(digits, tmp_path):
@@ -254,6 +266,15 @@ def test_other_extractor_does_not_resume(digits, tmp_path):
 def test_bad_parameters(params, match):
     with pytest.raises(ValueError, match=match):
         tiny(**params).fit(GRAY, Y)
+
+
+@pytest.mark.parametrize("n_images", [1, 2])
+def test_features_output_refuses_tiny_classes(n_images):
+    n = 12 + n_images
+    sampler = tiny(output="features")
+    with pytest.raises(ValueError, match=rf"Class 1 has {n_images} image\(s\)"):
+        sampler.fit_resample(GRAY[:n], Y[:n])
+    assert not hasattr(sampler, "n_features_in_")
 
 
 def test_global_random_state_untouched():

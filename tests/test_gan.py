@@ -283,19 +283,55 @@ def test_other_data_or_parameters_do_not_resume(tmp_path):
     assert first.history_[0]["epoch"] == 1
 
 
-def test_failed_fit_leaves_the_sampler_unfitted(monkeypatch):
-    sampler = tiny(DCGANSampler).fit(GRAY, Y)
+@pytest.mark.parametrize(
+    "name, stage",
+    [
+        ("dcgan", "_step"),
+        ("infogan", "_step"),
+        ("featuregan", "_step"),
+        ("featuregan", "_train_autoencoder"),
+    ],
+    ids=["dcgan", "infogan", "featuregan-gan", "featuregan-features"],
+)
+def test_failed_fit_leaves_the_sampler_unfitted(monkeypatch, name, stage):
+    cls = SAMPLERS[name]
+    sampler = tiny(cls).fit(GRAY, Y)
+    fitted_state = set(vars(sampler)) - set(vars(tiny(cls)))
 
-    def broken_step(*args, **kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(DCGANSampler, "_step", broken_step)
+    monkeypatch.setattr(cls, stage, broken)
     for method in (sampler.fit, sampler.fit_resample):
         with pytest.raises(RuntimeError, match="boom"):
             method(GRAY, Y)
-        assert not any(
-            k.endswith("_") and not k.startswith("__") for k in vars(sampler)
-        )
+        # Neither fitted attributes nor private fitted state survive.
+        assert not set(vars(sampler)) & fitted_state
+
+
+def test_unseeded_fits_do_not_share_a_checkpoint(tmp_path):
+    tiny(DCGANSampler, checkpoint_dir=tmp_path, random_state=None).fit(GRAY, Y)
+    tiny(DCGANSampler, checkpoint_dir=tmp_path, random_state=None).fit(GRAY, Y)
+    # One RandomState used twice: the second fit draws other seeds.
+    rng = np.random.RandomState(0)
+    for _ in range(2):
+        tiny(DCGANSampler, checkpoint_dir=tmp_path, random_state=rng).fit(GRAY, Y)
+    assert len(list(tmp_path.glob("*.pt"))) == 4
+    # A fresh RandomState(0) draws the first fit's seeds again and resumes.
+    again = tiny(
+        DCGANSampler, checkpoint_dir=tmp_path, random_state=np.random.RandomState(0)
+    )
+    again.fit(GRAY, Y)
+    assert len(list(tmp_path.glob("*.pt"))) == 4
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_cuda_random_state_untouched(device):
+    states = [torch.cuda.get_rng_state(i) for i in range(torch.cuda.device_count())]
+    DCGANSampler(n_epochs=1, n_filters=4, random_state=0, device=device).fit(GRAY, Y)
+    for i, state in enumerate(states):
+        assert torch.equal(torch.cuda.get_rng_state(i), state)
 
 
 def test_pickle_round_trip_samples_the_same():

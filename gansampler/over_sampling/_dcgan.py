@@ -61,8 +61,9 @@ GAN_PARAMETERS = """
         but ``sampling_strategy``, ``verbose``, ``device`` and the checkpoint
         settings) and the training data; a later fit with the same folder,
         parameters and data resumes from it instead of starting over, with
-        the same result as an uninterrupted fit on CPU. Needs an integer
-        ``random_state`` to resume a reproducible run.
+        the same result as an uninterrupted fit on CPU. Resuming needs an
+        integer ``random_state``: with ``None`` each fit draws new seeds and
+        starts afresh.
 
     checkpoint_every : int, default=10
         Epochs between checkpoints.

@@ -181,10 +181,12 @@ class FeatureGANSampler(BaseGANSampler):
     checkpoint_dir : str, path or None, default=None
         Folder for checkpoints: one after the first stage and one every
         ``checkpoint_every`` GAN epochs, named after the parameters (all but
-        ``sampling_strategy``, ``output``, ``verbose``, ``device`` and the
-        checkpoint settings), the extractor's weights and the data. A later
-        fit with the same folder, parameters and data resumes from them,
-        with the same result as an uninterrupted fit on CPU.
+        ``sampling_strategy``, ``output``, ``decoding``, ``verbose``,
+        ``device`` and the checkpoint settings), the extractor's weights and
+        the data. A later fit with the same folder, parameters and data
+        resumes from them, with the same result as an uninterrupted fit on
+        CPU. Resuming needs an integer ``random_state``: with ``None`` each
+        fit draws new seeds and starts afresh.
 
     checkpoint_every : int, default=10
         GAN epochs between checkpoints.
@@ -423,8 +425,11 @@ class FeatureGANSampler(BaseGANSampler):
         device = resolve_device(self.device)
         feature_seed = torch_seed(rng)
         build_seed, train_seed = torch_seed(rng), torch_seed(rng)
-        anchor_rng = np.random.RandomState(torch_seed(rng))
-        checkpoint = self._checkpoint_path(images, targets, rng)
+        anchor_seed = torch_seed(rng)
+        anchor_rng = np.random.RandomState(anchor_seed)
+        checkpoint = self._checkpoint_path(
+            images, targets, [feature_seed, build_seed, train_seed, anchor_seed]
+        )
         labels = torch.as_tensor(targets, dtype=torch.long)
         parts = self._learn_features(
             images,
@@ -688,6 +693,7 @@ class FeatureGANSampler(BaseGANSampler):
     def _fit_resample(self, X, y):
         if self.output == "images":
             return super()._fit_resample(X, y)
+        self._check_class_sizes(y)
         rng = check_random_state(self.random_state)
         images = images_to_tensor(X, self._layout)
         new_X = [self._fit_generator(images, y, rng)]

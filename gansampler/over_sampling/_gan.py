@@ -62,7 +62,8 @@ _NOT_IN_CHECKPOINT_KEY = {
 class BaseGANSampler(BaseImageSampler):
     """Base class of the GAN samplers: the adversarial training engine.
 
-    Not used directly; see :class:`DCGANSampler` and :class:`InfoGANSampler`.
+    Not used directly; see :class:`DCGANSampler`, :class:`InfoGANSampler`
+    and :class:`FeatureGANSampler`.
     """
 
     _parameter_constraints = {
@@ -203,7 +204,7 @@ class BaseGANSampler(BaseImageSampler):
         classes, targets = np.unique(y, return_inverse=True)
         device = resolve_device(self.device)
         build_seed, train_seed = torch_seed(rng), torch_seed(rng)
-        checkpoint = self._checkpoint_path(images, targets, rng)
+        checkpoint = self._checkpoint_path(images, targets, [build_seed, train_seed])
         state = self._fit_adversarial(
             images,
             self._layout,
@@ -401,20 +402,21 @@ class BaseGANSampler(BaseImageSampler):
 
     # ---------------------------------------------------------- checkpoints
 
-    def _checkpoint_path(self, images, targets, rng):
+    def _checkpoint_path(self, images, targets, seeds):
         if self.checkpoint_dir is None:
             return None
+        # The seeds drawn from random_state stand for it: an integer always
+        # draws the same ones, while None or a RandomState that has moved on
+        # draws new ones, so such a fit never takes over another's file.
         params = {
             k: v
             for k, v in self.get_params().items()
-            if k not in _NOT_IN_CHECKPOINT_KEY
+            if k not in _NOT_IN_CHECKPOINT_KEY and k != "random_state"
         }
-        if not isinstance(params["random_state"], (Integral, type(None))):
-            # A RandomState instance: what matters is where it stood.
-            params["random_state"] = rng.get_state()[1][:4].tolist()
         digest = hashlib.sha256()
         digest.update(type(self).__name__.encode())
         digest.update(pickle.dumps(sorted((k, repr(v)) for k, v in params.items())))
+        digest.update(np.asarray(seeds, dtype=np.int64).tobytes())
         digest.update(images.numpy().tobytes())
         digest.update(np.asarray(targets).tobytes())
         self._fingerprint(digest)
