@@ -268,6 +268,22 @@ def test_bad_parameters(params, match):
         tiny(**params).fit(GRAY, Y)
 
 
+def test_first_stage_divergence_is_a_clear_error(monkeypatch):
+    # Its learning rate is fixed; forced up, the first stage diverges.
+    monkeypatch.setattr(_feature_gan, "FEATURE_LEARNING_RATE", 1e30)
+    sampler = tiny()
+    with pytest.raises(FloatingPointError, match="first stage.*reconstruction_weight"):
+        sampler.fit(GRAY, Y)
+    assert not hasattr(sampler, "encoder_")
+
+
+def test_gan_divergence_names_the_sampler_parameters():
+    sampler = tiny(learning_rate=1e30)
+    with pytest.raises(FloatingPointError, match="learning_rate.*classifier_weight"):
+        sampler.fit(GRAY, Y)
+    assert not hasattr(sampler, "generator_")
+
+
 @pytest.mark.parametrize("n_images", [1, 2])
 def test_features_output_refuses_tiny_classes(n_images):
     n = 12 + n_images

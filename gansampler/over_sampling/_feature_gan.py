@@ -1,6 +1,7 @@
 """FeatureGANSampler: a conditional GAN in a CNN's feature space."""
 
 import copy
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -611,6 +612,13 @@ class FeatureGANSampler(BaseGANSampler):
                 "classification_loss": sums[0].item(),
                 "reconstruction_loss": sums[1].item(),
             }
+            bad = [k for k, v in record.items() if not math.isfinite(v)]
+            if bad:
+                raise FloatingPointError(
+                    f"The {bad[0]} of the first stage became {record[bad[0]]} at "
+                    f"epoch {epoch + 1}; lower reconstruction_weight (now "
+                    f"{self.reconstruction_weight})."
+                )
             history.append(record)
             bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if "loss" in k})
         bar.close()
@@ -682,6 +690,13 @@ class FeatureGANSampler(BaseGANSampler):
             "g_loss": g_loss.detach(),
             "classifier_loss": c_loss.detach(),
         }
+
+    def _divergence_advice(self):
+        return (
+            f"lower learning_rate (now {self.learning_rate}), "
+            f"classifier_learning_rate (now {self.classifier_learning_rate}) or "
+            f"classifier_weight (now {self.classifier_weight})"
+        )
 
     def _fingerprint(self, digest):
         if self.extractor is not None:

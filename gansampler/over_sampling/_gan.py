@@ -319,7 +319,7 @@ class BaseGANSampler(BaseImageSampler):
                 if bad:
                     raise FloatingPointError(
                         f"The {bad[0]} became {record[bad[0]]} at epoch {epoch + 1}; "
-                        f"lower learning_rate (now {self.learning_rate})."
+                        f"{self._divergence_advice()}."
                     )
                 record["duration"] = time.perf_counter() - start
                 state["history"].append(record)
@@ -395,6 +395,10 @@ class BaseGANSampler(BaseImageSampler):
     def _code_loss(self, extra, codes):
         """Loss of the auxiliary outputs, added to both networks' losses."""
         return None
+
+    def _divergence_advice(self):
+        """What to change when the losses stop being finite."""
+        return f"lower learning_rate (now {self.learning_rate})"
 
     def _fixed_code_inputs(self, n, codes):
         """Generator code inputs at sampling time, from the checked ``codes``."""
