@@ -1,30 +1,78 @@
 """Devices, seeding and batching shared by the torch-backed estimators."""
 
+import re
 from contextlib import contextmanager
 
 import torch
 
 MAX_SEED = 2**31 - 1
 
+# The values of the estimators' ``device`` parameter, as a scikit-learn
+# ``_parameter_constraints`` entry; :func:`resolve_device` checks the strings.
+DEVICE_CONSTRAINTS = [str, torch.device]
+
+# The CPU takes no index: there is only one to choose.
+_DEVICE_STRING = re.compile(r"cpu|cuda(?::(?P<index>[0-9]+))?")
+
 
 def resolve_device(device):
     """Turn the ``device`` parameter into a :class:`torch.device`.
 
     ``"auto"`` picks CUDA when it is available. Asking for CUDA on a machine
-    without it is an error rather than a silent fall back to the CPU.
+    without it, or for a GPU index the machine does not have, is an error
+    rather than a silent fall back to the CPU or a failure deep in a fit.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"``, or a
+        :class:`torch.device` of type ``"cpu"`` or ``"cuda"``.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is none of the above, asks for CUDA on a machine
+        without it, or names a GPU index the machine does not have.
     """
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cpu":
-        return torch.device("cpu")
-    if str(device).startswith("cuda"):
-        if not torch.cuda.is_available():
+    if isinstance(device, torch.device):
+        if device.type not in ("cpu", "cuda"):
             raise ValueError(
-                f"device={device!r} was requested, but CUDA is not available on "
-                "this machine; use device='cpu' or device='auto'."
+                "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device "
+                f"of type 'cpu' or 'cuda'; got device={device!r}."
             )
-        return torch.device(device)
-    raise ValueError(f"device must be 'auto', 'cpu' or 'cuda'; got device={device!r}.")
+        kind, index = device.type, device.index
+    elif isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        match = _DEVICE_STRING.fullmatch(device) if isinstance(device, str) else None
+        if match is None:
+            raise ValueError(
+                "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device; "
+                f"got device={device!r}."
+            )
+        kind = "cpu" if device == "cpu" else "cuda"
+        index = None if match["index"] is None else int(match["index"])
+    if kind == "cpu":
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested, but CUDA is not available on "
+            "this machine; use device='cpu' or device='auto'."
+        )
+    if index is None:
+        return torch.device("cuda")
+    count = torch.cuda.device_count()
+    if index >= count:
+        if count == 1:
+            gpus = "1 CUDA GPU, cuda:0"
+        else:
+            gpus = f"{count} CUDA GPUs, cuda:0 to cuda:{count - 1}"
+        raise ValueError(f"device={device!r} does not exist: this machine has {gpus}.")
+    return torch.device("cuda", index)
 
 
 def forget_fit(estimator, *private):

@@ -7,6 +7,7 @@ from imblearn.utils import check_target_type
 from sklearn.utils import check_random_state
 
 from ._images import images_to_numpy, images_to_tensor, validate_images
+from ._torch import forget_fit
 
 
 class BaseImageSampler(BaseOverSampler):
@@ -72,6 +73,67 @@ class BaseImageSampler(BaseOverSampler):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
         self.image_shape = image_shape
+
+    def fit(self, X, y, **params):
+        """Check the images and the sampling strategy.
+
+        Use :meth:`fit_resample` to oversample; this only validates, as in
+        imbalanced-learn. A failed call leaves the sampler unfitted.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+            Images.
+        y : array-like of shape (n,)
+            Class labels.
+        **params : dict
+            Passed on to imbalanced-learn's ``fit``.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._unfitted_on_error(super().fit, X, y, **params)
+
+    def fit_resample(self, X, y, **params):
+        """Resample: the original images first, then the new ones.
+
+        A failed or interrupted call leaves the sampler unfitted, also when it
+        was fitted before, so that it never looks fitted on a mix of the two
+        calls' data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+            Images.
+        y : array-like of shape (n,)
+            Class labels.
+        **params : dict
+            Passed on to imbalanced-learn's ``fit_resample``.
+
+        Returns
+        -------
+        X_resampled : ndarray
+            The images of ``X`` followed by the new ones, in the layout and
+            dtype of ``X``.
+        y_resampled : ndarray of shape (n_resampled,)
+            Their labels.
+        """
+        return self._unfitted_on_error(super().fit_resample, X, y, **params)
+
+    def _unfitted_on_error(self, fit, X, y, **params):
+        # imbalanced-learn sets n_features_in_, _layout and sampling_strategy_
+        # one after the other, so a failure part way would leave them behind.
+        self._forget_fit()
+        try:
+            return fit(X, y, **params)
+        except BaseException:
+            self._forget_fit()
+            raise
+
+    def _forget_fit(self):
+        """Delete everything a fit set; subclasses add their private state."""
+        forget_fit(self, "_layout")
 
     def _check_X_y(self, X, y, accept_sparse=None):
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)

@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from gansampler import CNNClassifier
-from gansampler.neural_network._augment import random_affine
+from gansampler._augment import random_affine
 
 FAST = dict(n_epochs=3, batch_size=32, random_state=0, device="cpu")
 
@@ -151,7 +151,7 @@ def test_class_weight_for_an_unknown_class_is_an_error(digits):
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 def test_optimizers_and_cosine_schedule(digits, optimizer):
     X, y = digits
-    clf, _ = fit_proba(X, y, optimizer=optimizer, learning_rate=0.05, n_epochs=4)
+    clf, _ = fit_proba(X, y, optimizer=optimizer, learning_rate=0.05, n_epochs=8)
     rates = [h["learning_rate"] for h in clf.history_]
     assert rates == sorted(rates, reverse=True) and rates[-1] < 0.05 * 0.2
     assert clf.score(X, y) > 0.7

@@ -16,6 +16,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from gansampler import CNNClassifier, FeatureGANSampler
 from gansampler.over_sampling import _feature_gan
+from gansampler.over_sampling._gan import feature_space
 
 RNG = np.random.RandomState(0)
 Y = np.array([0] * 12 + [1] * 4)
@@ -68,7 +69,8 @@ def test_decoder_reconstructs_the_images(digits, fitted):
     X, y = digits
     # The decoder of the real features comes closer to the images than
     # their mean does.
-    decoded = fitted._decode(torch.from_numpy(fitted.encode(X))).numpy()[:, 0]
+    features = torch.from_numpy(fitted.encode(X))
+    decoded = fitted._space.decode(features, torch.device("cpu")).numpy()[:, 0]
     error = np.mean((decoded - X) ** 2)
     baseline = np.mean((X.mean(axis=0) - X) ** 2)
     assert error < 0.5 * baseline
@@ -229,18 +231,18 @@ def test_classifier_follows_its_schedule(digits):
 def test_resume_skips_the_first_stage(tmp_path, monkeypatch):
     reference = tiny(n_epochs=3).fit_resample(GRAY, Y)[0]
     tiny(n_epochs=3, checkpoint_dir=tmp_path).fit(GRAY, Y)
-    assert len(list(tmp_path.glob("*-features.pt"))) == 1
+    assert len(list(tmp_path.glob("*-features-*.pt"))) == 1
 
     def no_training(*args, **kwargs):
         raise AssertionError("the first stage was trained again")
 
-    monkeypatch.setattr(FeatureGANSampler, "_train_autoencoder", no_training)
+    monkeypatch.setattr(feature_space.AutoencoderStep, "__call__", no_training)
     resumed = tiny(n_epochs=3, checkpoint_dir=tmp_path)
     np.testing.assert_array_equal(resumed.fit_resample(GRAY, Y)[0], reference)
     # With only the first stage's file left, the GAN trains again from it
     # and still gives the uninterrupted result.
     for path in tmp_path.glob("*.pt"):
-        if not path.name.endswith("-features.pt"):
+        if "-features-" not in path.name:
             path.unlink()
     again = tiny(n_epochs=3, checkpoint_dir=tmp_path)
     np.testing.assert_array_equal(again.fit_resample(GRAY, Y)[0], reference)
@@ -251,7 +253,7 @@ def test_other_extractor_does_not_resume(digits, tmp_path):
     X, y = digits
     for seed in (0, 1):
         tiny(extractor=fitted_cnn(X, y, seed), checkpoint_dir=tmp_path).fit(X, y)
-    assert len(list(tmp_path.glob("*-features.pt"))) == 2
+    assert len(list(tmp_path.glob("*-features-*.pt"))) == 2
 
 
 @pytest.mark.parametrize(
@@ -268,11 +270,9 @@ def test_bad_parameters(params, match):
         tiny(**params).fit(GRAY, Y)
 
 
-def test_first_stage_divergence_is_a_clear_error(monkeypatch):
-    # Its learning rate is fixed; forced up, the first stage diverges.
-    monkeypatch.setattr(_feature_gan, "FEATURE_LEARNING_RATE", 1e30)
-    sampler = tiny()
-    with pytest.raises(FloatingPointError, match="first stage.*reconstruction_weight"):
+def test_first_stage_divergence_is_a_clear_error():
+    sampler = tiny(encoder_learning_rate=1e30)
+    with pytest.raises(FloatingPointError, match="first stage.*encoder_learning_rate"):
         sampler.fit(GRAY, Y)
     assert not hasattr(sampler, "encoder_")
 

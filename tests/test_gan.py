@@ -8,7 +8,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from gansampler import DCGANSampler, FeatureGANSampler, InfoGANSampler
-from gansampler.over_sampling import _gan
+from gansampler.over_sampling._gan import feature_space, steps, trainer
 
 RNG = np.random.RandomState(0)
 Y = np.array([0] * 12 + [1] * 4)
@@ -231,16 +231,19 @@ def test_conditioning_learns_which_class_is_which():
 
 
 def _interrupt_after_first_checkpoint(monkeypatch):
+    """Interrupt the fit after the GAN stage's first checkpoint."""
     saved = []
-    original = _gan._save_checkpoint
+    original = trainer.save_atomic
 
     def save_then_stop(path, payload):
         original(path, payload)
+        if "-gan-" not in path.name:
+            return  # FeatureGANSampler's first stage
         saved.append(payload["epoch"])
         if len(saved) == 1:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(_gan, "_save_checkpoint", save_then_stop)
+    monkeypatch.setattr(trainer, "save_atomic", save_then_stop)
     return saved
 
 
@@ -286,10 +289,10 @@ def test_other_data_or_parameters_do_not_resume(tmp_path):
 @pytest.mark.parametrize(
     "name, stage",
     [
-        ("dcgan", "_step"),
-        ("infogan", "_step"),
-        ("featuregan", "_step"),
-        ("featuregan", "_train_autoencoder"),
+        ("dcgan", steps.ConditionalGANStep),
+        ("infogan", steps.ConditionalGANStep),
+        ("featuregan", steps.FeatureGANStep),
+        ("featuregan", feature_space.AutoencoderStep),
     ],
     ids=["dcgan", "infogan", "featuregan-gan", "featuregan-features"],
 )
@@ -301,7 +304,7 @@ def test_failed_fit_leaves_the_sampler_unfitted(monkeypatch, name, stage):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cls, stage, broken)
+    monkeypatch.setattr(stage, "__call__", broken)
     for method in (sampler.fit, sampler.fit_resample):
         with pytest.raises(RuntimeError, match="boom"):
             method(GRAY, Y)
@@ -399,7 +402,7 @@ def test_images_too_small_for_convolutions_use_mlps():
 @pytest.mark.parametrize("shape", [(8, 8), (12, 20), (28, 28), (64, 64), (224, 224)])
 def test_networks_adapt_to_the_image_size(shape):
     from gansampler._images import ImageLayout
-    from gansampler.over_sampling._gan_networks import build_networks
+    from gansampler.over_sampling._gan.networks import build_networks
 
     layout = ImageLayout(3, *shape, 3, np.dtype(np.uint8))
     generator, discriminator = build_networks(layout, 10, 2, 3, n_filters=4, sn=True)

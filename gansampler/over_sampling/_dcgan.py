@@ -1,6 +1,6 @@
 """DCGANSampler: oversample with a class-conditional DCGAN."""
 
-from ._gan import BaseGANSampler
+from ._gan.base import BaseGANSampler
 
 GAN_PARAMETERS = """
     sampling_strategy : float, str, dict or callable, default="auto"

@@ -1,59 +1,39 @@
 """FeatureGANSampler: a conditional GAN in a CNN's feature space."""
 
-import copy
-import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from torch import nn
-from tqdm.auto import tqdm
 
-from .._images import (
-    ImageLayout,
-    images_to_numpy,
-    images_to_tensor,
-    validate_images,
-)
+from .._images import ImageLayout, images_to_tensor, validate_images
 from .._torch import (
     MAX_SEED,
     forget_fit,
-    infer,
-    make_generator,
-    minibatches,
     resolve_device,
-    seeded,
     torch_seed,
     usable_device,
 )
-from ..neural_network import CNNClassifier
-from ..neural_network._architectures import build_network
-from ._gan import (
-    GENERATE_BATCH_SIZE,
-    BaseGANSampler,
-    _discriminator_loss,
-    _generator_loss,
-    _save_checkpoint,
-)
-from ._gan_networks import (
-    ConvGenerator,
-    MLPGenerator,
-    build_networks,
-    check_image_size,
-    uses_convolutions,
-)
+from .._training import Budget
+from ._gan.base import BaseGANSampler
+from ._gan.feature_space import anchor_batch, learn_feature_space, pick_anchors
+from ._gan.networks import build_networks, check_image_size
+from ._gan.steps import FeatureGANStep
 
-# Adam settings of the first stage (encoder, decoder, feature classifier).
-FEATURE_LEARNING_RATE = 1e-3
-PROBE_STEPS = 200
 # Real images kept per class for residual decoding (drawn at random when a
 # class has more), which bounds the memory of a fitted sampler.
 MAX_ANCHORS = 1000
+# What the first stage (the feature space) depends on, beside seeds and data.
+_FEATURE_STAGE_PARAMS = (
+    "encoder_epochs",
+    "encoder_learning_rate",
+    "reconstruction_weight",
+    "batch_size",
+    "n_filters",
+    "image_shape",
+)
 
 
 class FeatureGANSampler(BaseGANSampler):
@@ -125,6 +105,9 @@ class FeatureGANSampler(BaseGANSampler):
     encoder_epochs : int, default=10
         Epochs of the first stage (encoder and decoder, or decoder alone with
         an ``extractor``). Unused for tabular data.
+
+    encoder_learning_rate : float, default=1e-3
+        Adam learning rate of the first stage (encoder and decoder).
 
     reconstruction_weight : float, default=1.0
         Weight of the decoder's mean squared error (on images scaled to
@@ -296,16 +279,17 @@ class FeatureGANSampler(BaseGANSampler):
         "extractor": [HasMethods(["fit", "predict"]), None],
         "output": [StrOptions({"images", "features"})],
         "decoding": [StrOptions({"residual", "direct"})],
-        "encoder_epochs": [Interval(Integral, 1, None, closed="left")],
+        "encoder_epochs": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "encoder_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "classifier_learning_rate": [Interval(Real, 0, None, closed="left")],
         "classifier_weight": [Interval(Real, 0, None, closed="left")],
         "classifier_fake_every": [Interval(Integral, 1, None, closed="left")],
         "classifier_real_every": [Interval(Integral, 1, None, closed="left")],
     }
-
-    # The engine's image augmentation has no meaning for feature vectors.
-    augment = False
 
     def __init__(
         self,
@@ -314,10 +298,11 @@ class FeatureGANSampler(BaseGANSampler):
         extractor=None,
         output="images",
         decoding="residual",
-        encoder_epochs=10,
+        encoder_epochs="auto",
+        encoder_learning_rate=1e-3,
         reconstruction_weight=1.0,
         latent_dim=32,
-        n_epochs=100,
+        n_epochs="auto",
         batch_size=64,
         learning_rate=1e-3,
         discriminator_learning_rate=1e-4,
@@ -342,6 +327,7 @@ class FeatureGANSampler(BaseGANSampler):
         self.output = output
         self.decoding = decoding
         self.encoder_epochs = encoder_epochs
+        self.encoder_learning_rate = encoder_learning_rate
         self.reconstruction_weight = reconstruction_weight
         self.latent_dim = latent_dim
         self.n_epochs = n_epochs
@@ -391,251 +377,121 @@ class FeatureGANSampler(BaseGANSampler):
             X = np.asarray(X)
         return super().fit_resample(X, y)
 
-    def _forget_fit(self):
-        forget_fit(self, "_layout", "_scale", "_image_scale", "_anchors")
+    # n_epochs="auto": 100 epochs (2,000 steps of 64 on 1,300 images, where
+    # the defaults were tuned), and never fewer than 2,000 steps.
+    _budget = Budget(min_epochs=100, min_steps=2000)
 
-    def _extractor(self):
-        """The fitted CNNClassifier of ``extractor`` (unwrapping a frozen one)."""
-        extractor = getattr(self.extractor, "estimator", self.extractor)
-        if not isinstance(extractor, CNNClassifier):
+    def _forget_fit(self):
+        forget_fit(self, "_layout", "_scale", "_space", "_anchors")
+
+    def _extractor_module(self):
+        """The network of the fitted ``extractor``, checked against X.
+
+        The seam is public: a fitted estimator's ``module_`` whose ``embed``
+        gives features, as :class:`CNNClassifier` documents. A
+        :class:`~sklearn.frozen.FrozenEstimator` passes attribute reads
+        through to what it wraps; a fitted search offers its refitted
+        ``best_estimator_``.
+        """
+        extractor = getattr(self.extractor, "best_estimator_", self.extractor)
+        module = getattr(extractor, "module_", None)
+        if module is None or not hasattr(module, "embed"):
+            if hasattr(extractor, "embed"):
+                raise ValueError(
+                    "extractor must be a fitted CNNClassifier; fit it first (and "
+                    "wrap it in sklearn.frozen.FrozenEstimator if the sampler is "
+                    "cloned, as in grid search or cross-validation)."
+                )
             raise ValueError(
                 "extractor must be a fitted CNNClassifier (or a FrozenEstimator "
-                f"of one) or None; got extractor={self.extractor!r}."
+                "or fitted search of one), or None; got "
+                f"extractor={self.extractor!r}."
             )
-        try:
-            check_is_fitted(extractor)
-        except NotFittedError:
+        fitted = getattr(extractor, "image_shape_", None)
+        if fitted != self._layout.image_shape:
             raise ValueError(
-                "extractor must be a fitted CNNClassifier; fit it first (and wrap "
-                "it in sklearn.frozen.FrozenEstimator if the sampler is cloned, as "
-                "in grid search or cross-validation)."
-            ) from None
-        fitted = extractor._layout
-        layout = self._layout
-        if (fitted.height, fitted.width, fitted.channels) != layout.image_shape:
-            raise ValueError(
-                f"extractor was fitted on images of shape {fitted.image_shape}, "
-                f"but X holds images of shape {layout.image_shape}; fit the "
-                "extractor on images like X."
+                f"extractor was fitted on images of shape {fitted}, but X holds "
+                f"images of shape {self._layout.image_shape}; fit the extractor "
+                "on images like X."
             )
-        return extractor
+        return module
 
     def _fit_generator(self, images, y, rng):
         check_image_size(self._layout.height, self._layout.width, type(self).__name__)
         classes, targets = np.unique(y, return_inverse=True)
         device = resolve_device(self.device)
-        feature_seed = torch_seed(rng)
-        build_seed, train_seed = torch_seed(rng), torch_seed(rng)
-        anchor_seed = torch_seed(rng)
-        anchor_rng = np.random.RandomState(anchor_seed)
-        checkpoint = self._checkpoint_path(
-            images, targets, [feature_seed, build_seed, train_seed, anchor_seed]
-        )
+        feature_seeds = [torch_seed(rng) for _ in range(3)]
+        gan_seeds = [torch_seed(rng) for _ in range(4)]
+        anchor_rng = np.random.RandomState(torch_seed(rng))
         labels = torch.as_tensor(targets, dtype=torch.long)
-        parts = self._learn_features(
+        module = self._extractor_module() if self.extractor is not None else None
+        # The first stage's file is keyed on what the first stage depends on,
+        # so that changing a GAN setting does not retrain the encoder.
+        stage_params = {k: getattr(self, k) for k in _FEATURE_STAGE_PARAMS}
+        space, features = learn_feature_space(
             images,
             labels,
             len(classes),
-            device,
-            feature_seed,
-            checkpoint,
+            self._layout,
+            extractor_module=module,
+            n_epochs=self.encoder_epochs,
+            learning_rate=self.encoder_learning_rate,
+            batch_size=self.batch_size,
+            reconstruction_weight=self.reconstruction_weight,
+            n_filters=self.n_filters,
+            device=device,
+            seeds=feature_seeds,
+            checkpoint=self._checkpoint_path(
+                "features", stage_params, feature_seeds, images, targets
+            ),
+            verbose=self.verbose,
+            name=type(self).__name__,
         )
         anchors = {}
-        for index in range(len(classes) if parts["decoder"] is not None else 0):
+        if space.decoder is not None:
             # Real images for residual decoding (none needed without decoder).
-            members = np.flatnonzero(targets == index)
-            if len(members) > MAX_ANCHORS:
-                members = np.sort(anchor_rng.choice(members, MAX_ANCHORS, False))
-            anchors[index] = images_to_numpy(images[members], self._layout)
-        features = parts["features"]
-        feature_layout = ImageLayout(2, 1, features.shape[1], 1, np.dtype("float32"))
-        # _build_networks hands the fitted feature classifier to the engine.
-        self._classifier = parts["classifier"]
-        try:
-            state = self._fit_adversarial(
-                features.view(len(features), 1, 1, -1),
-                feature_layout,
-                labels,
-                len(classes),
-                device,
-                (build_seed, train_seed),
-                checkpoint,
+            anchors = pick_anchors(
+                images, targets, len(classes), self._layout, anchor_rng, MAX_ANCHORS
             )
-        finally:
-            del self._classifier
-        self._commit(state, classes, device)
-        self.encoder_ = parts["encoder"]
-        self.decoder_ = parts["decoder"]
-        self.classifier_ = state["networks"]["classifier"].cpu().eval()
-        self.encoder_history_ = parts["history"]
+        feature_layout = ImageLayout(2, 1, features.shape[1], 1, np.dtype("float32"))
+        checkpoint = self._checkpoint_path(
+            "gan", self._key_params(), feature_seeds + gan_seeds, images, targets
+        )
+        fitted = self._train_gan(
+            features.view(len(features), 1, 1, -1),
+            feature_layout,
+            labels,
+            len(classes),
+            device,
+            gan_seeds,
+            checkpoint,
+            extra_networks={"classifier": space.classifier},
+        )
+        self._commit(fitted, classes, device)
+        space.classifier = fitted.networks["classifier"].cpu().eval()
+        self.encoder_ = space.encoder
+        self.decoder_ = space.decoder
+        self.classifier_ = space.classifier
+        self.encoder_history_ = space.history
         self.n_features_out_ = features.shape[1]
-        self._image_scale = parts["image_scale"]
+        self._space = space
         self._anchors = anchors
         # The real samples' features, so that fit_resample need not encode
         # them a second time.
         return features.numpy().astype(np.float32)
 
-    def _learn_features(self, images, targets, n_classes, device, seed, checkpoint):
-        """First stage: the feature space, its decoder and its classifier."""
-        layout = self._layout
-        extractor = self._extractor() if self.extractor is not None else None
-        has_images = extractor is not None or uses_convolutions(
-            layout.height, layout.width
-        )
-        low = images.amin(dim=(0, 2, 3), keepdim=True)
-        span = (images.amax(dim=(0, 2, 3), keepdim=True) - low).clamp_min(1e-8)
-        encoder = decoder = None
-        with seeded(seed, device):
-            if extractor is not None:
-                encoder = copy.deepcopy(extractor.module_).cpu()
-            elif has_images:
-                mean = images.mean(dim=(0, 2, 3))
-                std = images.std(dim=(0, 2, 3)).clamp_min(1e-6)
-                encoder = build_network(
-                    "light",
-                    layout.channels,
-                    n_classes,
-                    layout.height,
-                    layout.width,
-                    mean,
-                    std,
-                )
-            if has_images:
-                n_features = _embed(encoder.eval(), images[:2], device).shape[1]
-                decoder = _make_decoder(n_features, layout, self.n_filters)
-
-            path = _stage_path(checkpoint)
-            saved = None
-            if path is not None and path.is_file():
-                saved = torch.load(path, map_location="cpu", weights_only=True)
-            history = [] if saved is None else saved["history"]
-            if has_images:
-                if saved is None:
-                    history = self._train_autoencoder(
-                        encoder,
-                        decoder,
-                        extractor is None,
-                        images,
-                        targets,
-                        (low, span),
-                        n_classes,
-                        device,
-                        seed,
-                    )
-                else:
-                    encoder.load_state_dict(saved["encoder"])
-                    decoder.load_state_dict(saved["decoder"])
-                encoder, decoder = encoder.cpu().eval(), decoder.cpu().eval()
-                features = _embed(encoder, images, device)
-            else:
-                features = images.flatten(1)
-            classifier = _FeatureClassifier(features, n_classes)
-            if saved is None:
-                classifier.fit(features, targets, device)
-            else:
-                classifier.load_state_dict(saved["classifier"])
-            if path is not None and saved is None:
-                payload = {"history": history, "classifier": classifier.state_dict()}
-                if has_images:
-                    payload["encoder"] = encoder.state_dict()
-                    payload["decoder"] = decoder.state_dict()
-                _save_checkpoint(path, payload)
-        return {
-            "encoder": encoder,
-            "decoder": decoder,
-            "classifier": classifier.cpu(),
-            "features": features,
-            "history": history,
-            "image_scale": (low, span),
-        }
-
-    def _train_autoencoder(
-        self,
-        encoder,
-        decoder,
-        train_encoder,
-        images,
-        targets,
-        image_scale,
-        n_classes,
-        device,
-        seed,
-    ):
-        """Train the decoder (and the encoder); return the per-epoch history."""
-        low, span = image_scale
-        scaled = 2 * (images - low) / span - 1
-        counts = torch.bincount(targets, minlength=n_classes).float()
-        # Balanced class weights, so that the features separate a class of
-        # ten images as well as the majority.
-        weights = (len(targets) / (n_classes * counts)).to(device)
-        encoder.to(device).train(train_encoder)
-        decoder.to(device).train()
-        parameters = list(decoder.parameters())
-        if train_encoder:
-            parameters += list(encoder.parameters())
-        optimizer = torch.optim.Adam(parameters, lr=FEATURE_LEARNING_RATE)
-        order = make_generator(seed)
-        history = []
-        bar = tqdm(
-            range(self.encoder_epochs),
-            disable=self.verbose < 1,
-            desc=f"{type(self).__name__} features",
-            unit="epoch",
-        )
-        for epoch in bar:
-            sums = torch.zeros(2)
-            batches = minibatches(len(targets), self.batch_size, order)
-            for batch in batches:
-                x = images[batch].to(device, non_blocking=True)
-                with torch.set_grad_enabled(train_encoder):
-                    features = encoder.embed(x)
-                reconstruction = F.mse_loss(
-                    decoder(features), scaled[batch].to(device, non_blocking=True)
-                )
-                loss = self.reconstruction_weight * reconstruction
-                classification = torch.zeros((), device=device)
-                if train_encoder:
-                    t = targets[batch].to(device, non_blocking=True)
-                    classification = F.cross_entropy(
-                        encoder.head(features), t, weight=weights
-                    )
-                    loss = loss + classification
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                sums += torch.stack(
-                    [classification.detach(), reconstruction.detach()]
-                ).cpu()
-            sums /= len(batches)
-            record = {
-                "epoch": epoch + 1,
-                "classification_loss": sums[0].item(),
-                "reconstruction_loss": sums[1].item(),
-            }
-            bad = [k for k, v in record.items() if not math.isfinite(v)]
-            if bad:
-                raise FloatingPointError(
-                    f"The {bad[0]} of the first stage became {record[bad[0]]} at "
-                    f"epoch {epoch + 1}; lower reconstruction_weight (now "
-                    f"{self.reconstruction_weight})."
-                )
-            history.append(record)
-            bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if "loss" in k})
-        bar.close()
-        return history
-
     # ------------------------------------------------------------ GAN stage
 
     def _build_networks(self, layout, n_classes):
-        n_inputs = self.latent_dim + n_classes
         generator, discriminator = build_networks(
-            layout, n_inputs, n_classes, 0, 2 * self.n_filters, self.spectral_norm
+            layout,
+            self.latent_dim + n_classes,
+            n_classes,
+            0,
+            self.n_filters,
+            self.spectral_norm,
         )
-        return {
-            "generator": generator,
-            "discriminator": discriminator,
-            "classifier": self._classifier,
-        }
+        return {"generator": generator, "discriminator": discriminator}
 
     def _make_optimizers(self, networks):
         optimizers = super()._make_optimizers(networks)
@@ -644,52 +500,19 @@ class FeatureGANSampler(BaseGANSampler):
         )
         return optimizers
 
-    def _step(self, state, optimizers, real, labels, step):
-        networks = state["networks"]
-        generator = networks["generator"]
-        discriminator = networks["discriminator"]
-        classifier = networks["classifier"]
-        low, span = state["scale"]
-        low, span = low.to(real.device), span.to(real.device)
-
-        def classify(x):
-            # The classifier reads features in their own units.
-            return classifier(low.flatten(1) + (x.flatten(1) + 1) / 2 * span.flatten(1))
-
-        n = len(labels)
-        noise = torch.randn(n, self.latent_dim, device=real.device)
-        one_hot = F.one_hot(labels, state["n_classes"]).float()
-        fake = generator(torch.cat([noise, one_hot], 1))
-
-        real_score, _ = discriminator(real, labels)
-        fake_score, _ = discriminator(fake.detach(), labels)
-        d_loss = _discriminator_loss(self.loss, real_score, fake_score)
-        optimizers["discriminator"].zero_grad(set_to_none=True)
-        d_loss.backward()
-        optimizers["discriminator"].step()
-
-        fake_score, _ = discriminator(fake, labels)
-        g_loss = _generator_loss(self.loss, fake_score)
-        c_loss = F.cross_entropy(classify(fake), labels)
-        optimizers["generator"].zero_grad(set_to_none=True)
-        (g_loss + self.classifier_weight * c_loss).backward()
-        optimizers["generator"].step()
-
-        # The classifier's own schedule, on generated and on real features.
-        for every, x in (
-            (self.classifier_fake_every, fake.detach()),
-            (self.classifier_real_every, real),
-        ):
-            if (step + 1) % every == 0:
-                loss = F.cross_entropy(classify(x), labels)
-                optimizers["classifier"].zero_grad(set_to_none=True)
-                loss.backward()
-                optimizers["classifier"].step()
-        return {
-            "d_loss": d_loss.detach(),
-            "g_loss": g_loss.detach(),
-            "classifier_loss": c_loss.detach(),
-        }
+    def _make_step(self, networks, optimizers, n_classes, seed, scale):
+        return FeatureGANStep(
+            networks,
+            optimizers,
+            scale=scale,
+            classifier_weight=self.classifier_weight,
+            classifier_fake_every=self.classifier_fake_every,
+            classifier_real_every=self.classifier_real_every,
+            n_classes=n_classes,
+            latent_dim=self.latent_dim,
+            loss=self.loss,
+            seed=seed,
+        )
 
     def _divergence_advice(self):
         return (
@@ -700,7 +523,7 @@ class FeatureGANSampler(BaseGANSampler):
 
     def _fingerprint(self, digest):
         if self.extractor is not None:
-            for tensor in self._extractor().module_.state_dict().values():
+            for tensor in self._extractor_module().state_dict().values():
                 digest.update(tensor.cpu().numpy().tobytes())
 
     # ----------------------------------------------------------- generation
@@ -724,41 +547,19 @@ class FeatureGANSampler(BaseGANSampler):
 
     def _draw_features(self, class_index, rng):
         """Generated features, in the feature space's own units (float32)."""
-        scaled = super()._draw_images(class_index, rng, None)
-        return scaled.flatten(1)
+        return super()._draw_images(class_index, rng, None).flatten(1)
 
     def _draw_images(self, class_index, rng, codes):
         features = self._draw_features(class_index, rng)
         layout = self._layout
+        device = usable_device(self.device_)
         if self.decoder_ is None:
             return features.view(-1, layout.channels, layout.height, layout.width)
-        made = self._decode(features)
         if self.decoding == "direct":
-            return made
-        # Residual decoding: a real image of the class plus the change the
-        # decoder sees between its features and the generated ones.
-        anchors = torch.empty_like(made)
-        for index in np.unique(class_index):
-            rows = np.flatnonzero(class_index == index)
-            pool = self._anchors[int(index)]
-            picks = pool[rng.randint(len(pool), size=len(rows))]
-            anchors[torch.from_numpy(rows)] = images_to_tensor(picks, layout)
-        encoded = _embed(self.encoder_, anchors, usable_device(self.device_))
-        made = anchors + made - self._decode(encoded)
-        low, span = self._image_scale
-        return torch.minimum(torch.maximum(made, low), low + span)
-
-    def _decode(self, features):
-        device = usable_device(self.device_)
-        image_low, image_span = self._image_scale
-        made = infer(self.decoder_, features, device, GENERATE_BATCH_SIZE)
-        return image_low + (made + 1) / 2 * image_span
-
-    def _encode_tensor(self, images):
-        if self.encoder_ is None:
-            return images.flatten(1).numpy().astype(np.float32)
-        features = _embed(self.encoder_, images, usable_device(self.device_))
-        return features.numpy().astype(np.float32)
+            return self._space.decode(features, device)
+        like = torch.empty(len(features), layout.channels, layout.height, layout.width)
+        anchors = anchor_batch(self._anchors, class_index, layout, rng, like)
+        return self._space.decode_residual(features, anchors, device)
 
     def encode(self, X):
         """Features of samples ``X``, in the space the GAN works in.
@@ -779,7 +580,9 @@ class FeatureGANSampler(BaseGANSampler):
         """
         check_is_fitted(self, "generator_")
         X, layout = validate_images(self, X, reset=False)
-        return self._encode_tensor(images_to_tensor(X, layout))
+        images = images_to_tensor(X, layout)
+        features = self._space.encode(images, usable_device(self.device_))
+        return features.numpy().astype(np.float32)
 
     def sample(self, n_samples, y, *, random_state=None):
         """Draw ``n_samples`` new samples of class(es) ``y`` without refitting.
@@ -809,51 +612,3 @@ class FeatureGANSampler(BaseGANSampler):
         return self._draw_features(
             class_index, check_random_state(random_state)
         ).numpy()
-
-
-class _FeatureClassifier(nn.Module):
-    """A linear classifier on standardised features."""
-
-    def __init__(self, features, n_classes):
-        super().__init__()
-        self.register_buffer("mean", features.mean(dim=0))
-        self.register_buffer("std", features.std(dim=0).clamp_min(1e-6))
-        self.linear = nn.Linear(features.shape[1], n_classes)
-
-    def forward(self, x):
-        return self.linear((x - self.mean) / self.std)
-
-    def fit(self, features, targets, device):
-        """Full-batch Adam with balanced class weights."""
-        n_classes = self.linear.out_features
-        counts = torch.bincount(targets, minlength=n_classes).float()
-        weights = (len(targets) / (n_classes * counts)).to(device)
-        self.to(device).train()
-        x, t = features.to(device), targets.to(device)
-        optimizer = torch.optim.Adam(self.parameters(), lr=1e-2)
-        for _ in range(PROBE_STEPS):
-            loss = F.cross_entropy(self(x), t, weight=weights)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        return self
-
-
-def _embed(encoder, images, device):
-    """Features of NCHW ``images`` under ``encoder`` (float32, on the CPU)."""
-    features = infer(encoder, images, device, GENERATE_BATCH_SIZE, "embed")
-    return features.flatten(1)
-
-
-def _make_decoder(n_features, layout, n_filters):
-    shape = (layout.channels, layout.height, layout.width)
-    if uses_convolutions(layout.height, layout.width):
-        return ConvGenerator(n_features, *shape, n_filters)
-    return MLPGenerator(n_features, *shape, n_filters)
-
-
-def _stage_path(checkpoint):
-    """The first stage's checkpoint beside the GAN's."""
-    if checkpoint is None:
-        return None
-    return checkpoint.with_name(checkpoint.stem + "-features.pt")

@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
 from ._dcgan import GAN_ATTRIBUTES, GAN_PARAMETERS
-from ._gan import BaseGANSampler
+from ._gan.base import BaseGANSampler
+from ._gan.steps import ConditionalGANStep
 
 INFO_PARAMETERS = """
     categorical_codes : tuple of int, default=(4,)
@@ -83,7 +84,7 @@ class InfoGANSampler(BaseGANSampler):
         *,
         sampling_strategy="auto",
         latent_dim=64,
-        n_epochs=40,
+        n_epochs="auto",
         batch_size=64,
         learning_rate=2e-4,
         discriminator_learning_rate=None,
@@ -142,39 +143,21 @@ class InfoGANSampler(BaseGANSampler):
     def _n_code_inputs(self):
         return sum(self.categorical_codes) + self.continuous_codes
 
-    _n_code_outputs = _n_code_inputs
+    def _make_step(self, networks, optimizers, n_classes, seed, scale):
+        return InfoGANStep(
+            networks,
+            optimizers,
+            n_classes=n_classes,
+            latent_dim=self.latent_dim,
+            loss=self.loss,
+            augment=self.augment,
+            seed=seed,
+            categorical_codes=self.categorical_codes,
+            continuous_codes=self.continuous_codes,
+            code_weight=self.code_weight,
+        )
 
-    def _draw_codes(self, n, device):
-        categories = [
-            torch.randint(k, (n,), device=device) for k in self.categorical_codes
-        ]
-        continuous = torch.rand(n, self.continuous_codes, device=device) * 2 - 1
-        return (categories, continuous), self._code_inputs(categories, continuous)
-
-    def _code_inputs(self, categories, continuous):
-        one_hots = [
-            F.one_hot(c, k).float()
-            for c, k in zip(categories, self.categorical_codes, strict=True)
-        ]
-        return torch.cat(one_hots + [continuous], 1)
-
-    def _code_loss(self, extra, codes):
-        if extra is None:  # no codes at all: a plain conditional GAN
-            return None
-        categories, continuous = codes
-        extra = extra.float()
-        loss = extra.new_zeros(())
-        start = 0
-        for c, k in zip(categories, self.categorical_codes, strict=True):
-            loss = loss + F.cross_entropy(extra[:, start : start + k], c)
-            start += k
-        if self.continuous_codes:
-            # A unit-variance Gaussian posterior: its negative log-likelihood
-            # is half the squared error, up to a constant.
-            loss = loss + 0.5 * F.mse_loss(extra[:, start:], continuous)
-        return self.code_weight * loss
-
-    def _fixed_code_inputs(self, n, codes):
+    def _sample_codes(self, n, codes):
         categorical, continuous = codes if codes is not None else (None, None)
         if categorical is None:
             categories = [torch.randint(k, (n,)) for k in self.categorical_codes]
@@ -184,7 +167,7 @@ class InfoGANSampler(BaseGANSampler):
             continuous = torch.rand(n, self.continuous_codes) * 2 - 1
         else:
             continuous = torch.as_tensor(continuous, dtype=torch.float32)
-        return self._code_inputs(categories, continuous)
+        return (_code_inputs(categories, continuous, self.categorical_codes),)
 
     def sample(
         self, n_samples, y, *, categorical=None, continuous=None, random_state=None
@@ -256,3 +239,55 @@ class InfoGANSampler(BaseGANSampler):
                 f"{self.categorical_codes!r}); got categorical={value!r}."
             )
         return array.astype(np.int64)
+
+
+class InfoGANStep(ConditionalGANStep):
+    """The conditional GAN step, plus InfoGAN's codes and their loss."""
+
+    def __init__(
+        self,
+        networks,
+        optimizers,
+        *,
+        categorical_codes,
+        continuous_codes,
+        code_weight,
+        **kwargs,
+    ):
+        super().__init__(networks, optimizers, **kwargs)
+        self.categorical_codes = categorical_codes
+        self.continuous_codes = continuous_codes
+        self.code_weight = code_weight
+
+    def codes(self, n, device):
+        categories = [
+            torch.randint(k, (n,), device=device) for k in self.categorical_codes
+        ]
+        continuous = torch.rand(n, self.continuous_codes, device=device) * 2 - 1
+        inputs = _code_inputs(categories, continuous, self.categorical_codes)
+        return (categories, continuous), inputs
+
+    def code_loss(self, extra, codes):
+        if extra is None:  # no codes at all: a plain conditional GAN
+            return None
+        categories, continuous = codes
+        extra = extra.float()
+        loss = extra.new_zeros(())
+        start = 0
+        for c, k in zip(categories, self.categorical_codes, strict=True):
+            loss = loss + F.cross_entropy(extra[:, start : start + k], c)
+            start += k
+        if self.continuous_codes:
+            # A unit-variance Gaussian posterior: its negative log-likelihood
+            # is half the squared error, up to a constant.
+            loss = loss + 0.5 * F.mse_loss(extra[:, start:], continuous)
+        return self.code_weight * loss
+
+
+def _code_inputs(categories, continuous, categorical_codes):
+    """The generator's code inputs: one-hot categories, then continuous values."""
+    one_hots = [
+        F.one_hot(c, k).float()
+        for c, k in zip(categories, categorical_codes, strict=True)
+    ]
+    return torch.cat(one_hots + [continuous], 1)

@@ -7,7 +7,7 @@ import torch
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._torch import MAX_SEED
+from .._torch import MAX_SEED, forget_fit
 from ..base import BaseImageSampler
 from ._transforms import augment_many
 
@@ -236,6 +236,9 @@ class SuperpixelSampler(BaseImageSampler):
         self.brightness = brightness
         self.quantize_levels = quantize_levels
         self.n_jobs = n_jobs
+
+    def _forget_fit(self):
+        forget_fit(self, "_layout", "_params")
 
     def _fit_generator(self, images, y, rng):
         # Checked before any image is made, so a bad range fails at once.

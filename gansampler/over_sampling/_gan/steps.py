@@ -1,0 +1,162 @@
+"""Adversarial losses and the training step of a conditional GAN."""
+
+import torch
+import torch.nn.functional as F
+
+from ..._augment import random_affine
+from ..._torch import make_generator
+from .networks import uses_convolutions
+from .trainer import autocast
+
+
+def discriminator_loss(kind, real, fake):
+    if kind == "hinge":
+        return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+def generator_loss(kind, fake):
+    if kind == "hinge":
+        return -fake.mean()
+    return F.softplus(-fake).mean()
+
+
+def generator_inputs(noise, labels, n_classes, *codes):
+    """What a conditional generator reads: noise, the one-hot label, codes."""
+    return torch.cat([noise, F.one_hot(labels, n_classes).float(), *codes], 1)
+
+
+class ConditionalGANStep:
+    """One discriminator and one generator update of a conditional GAN.
+
+    The generator reads noise and a one-hot class; the discriminator scores
+    a sample against its class. With ``augment``, real and generated images
+    alike pass through the same random flips, shifts and rotations as
+    :class:`~gansampler.CNNClassifier`'s augmentation (differentiable, so
+    the generator learns through them) before the discriminator sees them.
+    Subclasses add inputs and losses (InfoGAN's codes) through
+    :meth:`codes` and :meth:`code_loss`.
+    """
+
+    def __init__(
+        self, networks, optimizers, *, n_classes, latent_dim, loss, augment, seed
+    ):
+        self.generator = networks["generator"]
+        self.discriminator = networks["discriminator"]
+        self.opt_g = optimizers["generator"]
+        self.opt_d = optimizers["discriminator"]
+        self.n_classes = n_classes
+        self.latent_dim = latent_dim
+        self.loss = loss
+        self.augment = augment
+        self.augment_draws = make_generator(seed)
+
+    def codes(self, n, device):
+        """(what auxiliary heads should predict, extra generator inputs)."""
+        return None, torch.zeros(n, 0, device=device)
+
+    def code_loss(self, extra, codes):
+        """Loss of the auxiliary heads, added to both networks' losses."""
+        return None
+
+    def _view(self, x):
+        if self.augment and x.dim() == 4 and uses_convolutions(*x.shape[2:]):
+            return random_affine(x, self.augment_draws)
+        return x
+
+    def __call__(self, real, labels, i):
+        device, n = real.device, len(labels)
+        targets, code_inputs = self.codes(n, device)
+        noise = torch.randn(n, self.latent_dim, device=device)
+        inputs = generator_inputs(noise, labels, self.n_classes, code_inputs)
+        with autocast(device):
+            fake = self.generator(inputs)
+
+        # Discriminator step, on real samples and detached generated ones.
+        with autocast(device):
+            real_score, _ = self.discriminator(self._view(real), labels)
+            fake_score, extra = self.discriminator(self._view(fake.detach()), labels)
+        d_loss = discriminator_loss(self.loss, real_score.float(), fake_score.float())
+        info = self.code_loss(extra, targets)
+        self.opt_d.zero_grad(set_to_none=True)
+        (d_loss if info is None else d_loss + info).backward()
+        self.opt_d.step()
+
+        # Generator step.
+        with autocast(device):
+            fake_score, extra = self.discriminator(self._view(fake), labels)
+        g_loss = generator_loss(self.loss, fake_score.float())
+        info = self.code_loss(extra, targets)
+        self.opt_g.zero_grad(set_to_none=True)
+        (g_loss if info is None else g_loss + info).backward()
+        self.opt_g.step()
+        losses = {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+        if info is not None:
+            losses["code_loss"] = info.detach()
+        return losses
+
+
+class FeatureGANStep(ConditionalGANStep):
+    """The conditional GAN step in a feature space, with a feature classifier.
+
+    The generator also minimises the feature classifier's loss on what it
+    generates, so that generated features carry their class; the classifier
+    keeps learning slowly, from generated features every
+    ``classifier_fake_every`` steps and from real ones every
+    ``classifier_real_every`` steps.
+    """
+
+    def __init__(
+        self,
+        networks,
+        optimizers,
+        *,
+        scale,
+        classifier_weight,
+        classifier_fake_every,
+        classifier_real_every,
+        **kwargs,
+    ):
+        super().__init__(networks, optimizers, augment=False, **kwargs)
+        self.classifier = networks["classifier"]
+        self.opt_c = optimizers["classifier"]
+        self.scale = scale
+        self.classifier_weight = classifier_weight
+        self.every = (classifier_fake_every, classifier_real_every)
+
+    def classify(self, x):
+        # The classifier reads features in their own units.
+        return self.classifier(self.scale.from_unit(x).flatten(1))
+
+    def __call__(self, real, labels, i):
+        device, n = real.device, len(labels)
+        noise = torch.randn(n, self.latent_dim, device=device)
+        with autocast(device):
+            fake = self.generator(generator_inputs(noise, labels, self.n_classes))
+            real_score, _ = self.discriminator(real, labels)
+            fake_score, _ = self.discriminator(fake.detach(), labels)
+        d_loss = discriminator_loss(self.loss, real_score.float(), fake_score.float())
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+
+        with autocast(device):
+            fake_score, _ = self.discriminator(fake, labels)
+        g_loss = generator_loss(self.loss, fake_score.float())
+        c_loss = F.cross_entropy(self.classify(fake.float()), labels)
+        self.opt_g.zero_grad(set_to_none=True)
+        (g_loss + self.classifier_weight * c_loss).backward()
+        self.opt_g.step()
+
+        # The classifier's own schedule, on generated and on real features.
+        for every, x in zip(self.every, (fake.detach().float(), real), strict=True):
+            if (i + 1) % every == 0:
+                loss = F.cross_entropy(self.classify(x), labels)
+                self.opt_c.zero_grad(set_to_none=True)
+                loss.backward()
+                self.opt_c.step()
+        return {
+            "d_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "classifier_loss": c_loss.detach(),
+        }
