@@ -35,7 +35,7 @@ keep = (y_train != 3) | (np.cumsum(y_train == 3) <= 15)
 X_train, y_train = X_train[keep], y_train[keep]
 print("training images per class:", np.bincount(y_train))
 
-sampler = DCGANSampler(n_epochs=150, learning_rate=1e-3, random_state=0)
+sampler = DCGANSampler(random_state=0)
 X_res, y_res = sampler.fit_resample(X_train, y_train)
 print("after DCGANSampler:", np.bincount(y_res))
 

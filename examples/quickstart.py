@@ -39,10 +39,10 @@ X_train, y_train = X_train[keep], y_train[keep]
 print("training images per class:", np.bincount(y_train))
 
 models = {
-    "CNNClassifier alone": CNNClassifier(n_epochs=30, batch_size=32, random_state=0),
+    "CNNClassifier alone": CNNClassifier(random_state=0),
     "RandomOverSampler + CNNClassifier": make_pipeline(
         RandomOverSampler(random_state=0),
-        CNNClassifier(n_epochs=30, batch_size=32, random_state=0),
+        CNNClassifier(random_state=0),
     ),
 }
 for name, model in models.items():

@@ -18,7 +18,13 @@ from torch import nn
 
 from ..._images import images_to_tensor
 from ..._torch import infer, seeded
-from ..._training import Budget, Scale, balanced_weights, channel_stats
+from ..._training import (
+    Budget,
+    Scale,
+    balanced_weights,
+    channel_stats,
+    warn_if_unconverged,
+)
 from ...neural_network._architectures import build_network
 from .networks import ConvGenerator, MLPGenerator, uses_convolutions
 from .trainer import Trainer, autocast
@@ -243,6 +249,10 @@ def learn_feature_space(
             encoder.to(device).eval()
             trainer.networks = {"decoder": decoder}
         history = trainer.fit(images, targets, n_classes)
+        for key in ("classification_loss", "reconstruction_loss"):
+            warn_if_unconverged(
+                history, key, f"{name}'s first stage", "raise encoder_epochs"
+            )
         encoder, decoder = encoder.cpu().eval(), decoder.cpu().eval()
     space = FeatureSpace(encoder, decoder, None, image_scale, history)
     features = space.encode(images, device)
