@@ -71,7 +71,10 @@ def test_cnn_warns_when_the_loss_hardly_moved(digits):
 
 def test_cnn_warns_when_the_loss_still_falls(digits):
     X, y = digits
-    clf = CNNClassifier(n_epochs=5, lr_schedule="constant", random_state=0)
+    # Six epochs of two steps: the loss halves from each epoch to the next.
+    clf = CNNClassifier(
+        n_epochs=6, batch_size=100, lr_schedule="constant", random_state=0
+    )
     with pytest.warns(ConvergenceWarning, match="still falling.*raise n_epochs"):
         clf.fit(X[:200], y[:200])
 
@@ -105,7 +108,7 @@ def test_gan_warns_when_the_discriminator_wins():
         warn_if_discriminator_wins([{"d_loss": 0.01}, {"d_loss": 1.2}], "G")
     # A discriminator that learns while the generator cannot: it wins.
     sampler = DCGANSampler(
-        n_epochs=30,
+        n_epochs=300,
         learning_rate=1e-12,
         discriminator_learning_rate=1e-2,
         n_filters=4,

@@ -19,7 +19,7 @@ def tiny(cls, **params):
     settings = dict(n_epochs=2, batch_size=8, n_filters=4, latent_dim=8, random_state=0)
     if cls is FeatureGANSampler:
         settings["encoder_epochs"] = 2
-    return cls(device="cpu", **{**settings, **params})
+    return cls(**{"device": "cpu", **settings, **params})
 
 
 def record_seeds(monkeypatch, module, names):
