@@ -12,8 +12,8 @@ from sklearn.model_selection import train_test_split
 from gansampler import CNNClassifier, DCGANSampler, FeatureGANSampler, InfoGANSampler
 from gansampler._torch import minibatches
 from gansampler._training import Budget, warn_if_unconverged
-from gansampler.neural_network import _cnn
-from gansampler.over_sampling._gan.base import warn_if_discriminator_wins
+from gansampler.neural_network import _fit
+from gansampler.over_sampling._gan.steps import warn_if_discriminator_wins
 
 RNG = np.random.RandomState(0)
 Y = np.array([0] * 12 + [1] * 4)
@@ -36,9 +36,9 @@ def test_cnn_auto_budget_follows_the_data(n_samples, batch):
     y = np.arange(n_samples) % 2
     clf = CNNClassifier(random_state=0, architecture="light", device="cpu")
     # The rule alone, without training a network for it.
-    assert clf._resolve_batch_size(n_samples) == batch
+    assert _fit.resolve_batch_size("auto", n_samples) == batch
     steps = len(minibatches(n_samples, batch))
-    assert _cnn.BUDGET.epochs("auto", steps) == max(15, math.ceil(500 / steps))
+    assert _fit.BUDGET.epochs("auto", steps) == max(15, math.ceil(500 / steps))
     if n_samples == 40:
         clf.fit(X, y)
         assert clf.batch_size_ == 16 and clf.n_iter_ == math.ceil(500 / 3)

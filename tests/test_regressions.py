@@ -6,7 +6,7 @@ import torch
 from sklearn.model_selection import GridSearchCV
 
 from gansampler import CNNClassifier, DCGANSampler, FeatureGANSampler
-from gansampler.neural_network import _cnn
+from gansampler.neural_network import _fit
 from gansampler.over_sampling._gan import feature_space, trainer
 
 RNG = np.random.RandomState(0)
@@ -40,7 +40,7 @@ def test_partial_fit_draws_fresh_randomness_each_call(digits, monkeypatch):
     # Bug 1: every call after the first rebuilt the RNG from the integer seed
     # and replayed the same batch order, augmentation and dropout.
     X, y = digits
-    seen = record_seeds(monkeypatch, _cnn, ["make_generator"])
+    seen = record_seeds(monkeypatch, _fit, ["make_generator"])
     clf = CNNClassifier(batch_size=32, random_state=0, device="cpu")
     for _ in range(3):
         clf.partial_fit(X[:64], y[:64])
@@ -56,7 +56,7 @@ def test_one_seed_never_feeds_two_torch_streams(digits, monkeypatch):
     # Bug 2: make_generator(seed) and seeded(seed) got the same integer, so
     # on the CPU batch draws and noise or dropout emitted the same numbers.
     X, y = digits
-    seen = record_seeds(monkeypatch, _cnn, ["make_generator", "seeded"])
+    seen = record_seeds(monkeypatch, _fit, ["make_generator", "seeded"])
     CNNClassifier(n_epochs=1, random_state=0, device="cpu").fit(X[:64], y[:64])
     assert not set(seen["make_generator"]) & set(seen["seeded"])
     seen = record_seeds(monkeypatch, trainer, ["make_generator", "seeded"])

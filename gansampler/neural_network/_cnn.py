@@ -1,52 +1,33 @@
 """CNNClassifier: a PyTorch CNN behind scikit-learn's classifier API."""
 
 import copy
-import math
-import time
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from .._augment import random_affine
 from .._images import images_to_tensor, validate_images
 from .._torch import (
     DEVICE_CONSTRAINTS,
     forget_fit,
     infer,
-    make_generator,
-    minibatches,
     resolve_device,
     seeded,
     torch_seed,
     usable_device,
 )
 from .._training import (
-    Budget,
-    balanced_weights,
     channel_stats,
-    check_losses,
-    progress,
-    show_losses,
     warn_if_unconverged,
 )
 from ._architectures import ARCHITECTURES, build_network
-
-PREDICT_BATCH_SIZE = 1024
-# n_epochs="auto": the 15 epochs tuned on PneumoniaMNIST's 4,708 images (555
-# steps of 128), and never fewer than 500 optimizer steps on smaller data.
-BUDGET = Budget(min_epochs=15, min_steps=500)
-# batch_size="auto": 128, or an eighth of the data down to 16 images, so that
-# a small data set still makes several steps an epoch.
-LARGEST_AUTO_BATCH, SMALLEST_AUTO_BATCH = 128, 16
+from ._fit import PREDICT_BATCH_SIZE, FitState, train
 
 
 class CNNClassifier(ClassifierMixin, BaseEstimator):
@@ -281,8 +262,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         try:
             state = self._fit_state(X, y, rng, classes=None)
             schedule = self.lr_schedule if self.lr_schedule == "cosine" else None
-            stopped_early = self._train(
-                state, rng, self.n_epochs, schedule, use_validation=True
+            stopped_early = train(
+                self, state, rng, self.n_epochs, schedule, use_validation=True
             )
         except BaseException:
             # Validation sets n_features_in_ early: a failed or interrupted
@@ -335,7 +316,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                 state = self._fit_state(X, y, rng, classes=classes)
             else:
                 state = self._more_state(X, y)
-            self._train(state, rng, 1, schedule=None, use_validation=False)
+            train(self, state, rng, 1, schedule=None, use_validation=False)
         except BaseException:
             if first_call:
                 self._forget_fit()
@@ -385,19 +366,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                 mean,
                 std,
             )
-        return {
-            "layout": layout,
-            "encoder": encoder,
-            "classes": encoder.classes_,
-            "images": images,
-            "targets": torch.as_tensor(encoder.transform(y), dtype=torch.long),
-            "module": module,
-            "device": device,
-            "history": [],
-            "n_iter": 0,
-            "n_features_in": self.n_features_in_,
-            "feature_names_in": getattr(self, "feature_names_in_", None),
-        }
+        return FitState(
+            layout=layout,
+            classes=encoder.classes_,
+            images=images,
+            targets=torch.as_tensor(encoder.transform(y), dtype=torch.long),
+            module=module,
+            device=device,
+            history=[],
+        )
 
     def _more_state(self, X, y):
         """Validate a later partial_fit's data against the fitted estimator."""
@@ -411,184 +388,30 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             )
         encoder = LabelEncoder()
         encoder.classes_ = self.classes_
-        return {
-            "layout": self._layout,
-            "encoder": encoder,
-            "classes": self.classes_,
-            "images": images_to_tensor(X, layout),
-            "targets": torch.as_tensor(encoder.transform(y), dtype=torch.long),
+        return FitState(
+            layout=self._layout,
+            classes=self.classes_,
+            images=images_to_tensor(X, layout),
+            targets=torch.as_tensor(encoder.transform(y), dtype=torch.long),
             # A copy, so that a failure midway leaves the fitted module as it was.
-            "module": copy.deepcopy(self.module_),
-            "device": self.device_,
-            "history": list(self.history_),
-            "n_iter": self.n_iter_,
-            "batch_size": self.batch_size_,
-            "n_features_in": self.n_features_in_,
-            "feature_names_in": getattr(self, "feature_names_in_", None),
-        }
+            module=copy.deepcopy(self.module_),
+            device=self.device_,
+            history=list(self.history_),
+            n_iter=self.n_iter_,
+            batch_size=self.batch_size_,
+        )
 
     def _commit(self, state, rng):
         """Set the fitted attributes, all at once at the end of a fit."""
-        self._layout = state["layout"]
+        self._layout = state.layout
         self._rng = rng
-        self.batch_size_ = state["batch_size"]
-        self.image_shape_ = state["layout"].image_shape
-        self.classes_ = state["classes"]
-        self.module_ = state["module"].cpu().eval()
-        self.history_ = state["history"]
-        self.n_iter_ = state["n_iter"]
-        self.device_ = state["device"]
-
-    def _loss_weights(self, targets, classes):
-        n_classes = len(classes)
-        if self.class_weight is None:
-            return None
-        if self.class_weight == "balanced":
-            return balanced_weights(targets, n_classes)
-        weights = torch.ones(n_classes)
-        lookup = {label: i for i, label in enumerate(classes)}
-        for label, weight in self.class_weight.items():
-            if label not in lookup:
-                raise ValueError(
-                    f"class_weight has a weight for class {label!r}, which is not "
-                    f"among the classes {list(classes)!r}."
-                )
-            weights[lookup[label]] = float(weight)
-        return weights
-
-    def _resolve_batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            size = max(SMALLEST_AUTO_BATCH, min(LARGEST_AUTO_BATCH, n_samples // 8))
-        else:
-            size = self.batch_size
-        return min(size, n_samples)
-
-    def _train(self, state, rng, n_epochs, schedule, use_validation):
-        """Train ``state["module"]``; return whether early stopping ended it."""
-        device = state["device"]
-        module = state["module"]
-        images, targets = state["images"], state["targets"]
-        n_classes = len(state["classes"])
-        weights = self._loss_weights(targets, state["classes"])
-
-        valid = None
-        if use_validation and self.early_stopping:
-            idx = np.arange(len(targets))
-            counts = np.bincount(targets.numpy(), minlength=n_classes)
-            stratify = targets.numpy() if counts.min() >= 2 else None
-            train_idx, valid_idx = train_test_split(
-                idx,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-                random_state=rng,
-            )
-            valid = (images[valid_idx], targets[valid_idx])
-            images, targets = images[train_idx], targets[train_idx]
-
-        # Independent seeds for the batch draws and for torch's generators
-        # (initialisation was seeded before; dropout now): one seed for both
-        # would make them emit the same numbers on the CPU.
-        generator = make_generator(torch_seed(rng))
-        seed = torch_seed(rng)
-        batch_size = state.setdefault(
-            "batch_size", self._resolve_batch_size(len(targets))
-        )
-        steps_per_epoch = len(minibatches(len(targets), batch_size))
-        n_epochs = BUDGET.epochs(n_epochs, steps_per_epoch)
-        on_cuda = device.type == "cuda"
-        # Small data sets move to the device once; large ones batch by batch.
-        if on_cuda and images.element_size() * images.nelement() < 2**30:
-            images, targets = images.to(device), targets.to(device)
-
-        with seeded(seed, device):
-            module.to(device)
-            optimizer = self._make_optimizer(module)
-            total_steps = n_epochs * steps_per_epoch
-            lr_at = _cosine(self.learning_rate, total_steps) if schedule else None
-            loss_weights = None
-            if weights is not None:
-                # Per-sample weights scaled to average 1 over the training
-                # data: the step size does not depend on the weights' scale,
-                # and a batch without the heavy class pulls proportionally
-                # little (torch's weighted mean would renormalise per batch).
-                per_sample = weights[targets.cpu()]
-                loss_weights = (weights / per_sample.mean()).to(device)
-            best = (math.inf, None, 0)  # loss, weights, epochs without improvement
-            stopped_early = False
-            bar = progress(n_epochs, 0, self.verbose, type(self).__name__)
-            step = 0
-            for _ in bar:
-                start = time.perf_counter()
-                module.train()
-                total, count = 0.0, 0
-                for batch in minibatches(len(targets), batch_size, generator):
-                    if lr_at is not None:
-                        for group in optimizer.param_groups:
-                            group["lr"] = lr_at(step)
-                    xb = images[batch].to(device, non_blocking=True)
-                    yb = targets[batch].to(device, non_blocking=True)
-                    if self.augment:
-                        xb = random_affine(xb, generator)
-                    with torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
-                        logits = module(xb)
-                    loss = _weighted_cross_entropy(logits.float(), yb, loss_weights)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    # Summed on the device: one synchronisation per epoch.
-                    total = total + loss.detach() * len(batch)
-                    count += len(batch)
-                    step += 1
-                record = {
-                    "epoch": state["n_iter"] + 1,
-                    "train_loss": float(total) / count,
-                    "learning_rate": optimizer.param_groups[0]["lr"],
-                }
-                check_losses(
-                    record,
-                    state["history"],
-                    f"lower learning_rate (now {self.learning_rate})",
-                )
-                if valid is not None:
-                    valid_loss, valid_score = _evaluate(
-                        module, *valid, device, loss_weights, n_classes
-                    )
-                    record.update(valid_loss=valid_loss, valid_score=valid_score)
-                record["duration"] = time.perf_counter() - start
-                state["history"].append(record)
-                state["n_iter"] += 1
-                show_losses(bar, record)
-                if valid is not None:
-                    if record["valid_loss"] < best[0] - self.tol:
-                        kept = {
-                            k: v.detach().clone()
-                            for k, v in module.state_dict().items()
-                        }
-                        best = (record["valid_loss"], kept, 0)
-                    else:
-                        best = (best[0], best[1], best[2] + 1)
-                        if best[2] >= self.n_iter_no_change:
-                            stopped_early = True
-                            break
-            bar.close()
-            if best[1] is not None:
-                module.load_state_dict(best[1])
-        return stopped_early
-
-    def _make_optimizer(self, module):
-        if self.optimizer == "adam":
-            return torch.optim.Adam(
-                module.parameters(),
-                lr=self.learning_rate,
-                weight_decay=self.weight_decay,
-            )
-        return torch.optim.SGD(
-            module.parameters(),
-            lr=self.learning_rate,
-            momentum=0.9,
-            nesterov=True,
-            weight_decay=self.weight_decay,
-        )
+        self.batch_size_ = state.batch_size
+        self.image_shape_ = state.layout.image_shape
+        self.classes_ = state.classes
+        self.module_ = state.module.cpu().eval()
+        self.history_ = state.history
+        self.n_iter_ = state.n_iter
+        self.device_ = state.device
 
     # -------------------------------------------------------------- predict
 
@@ -654,37 +477,3 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
-
-
-def _cosine(base_lr, total_steps):
-    def lr_at(step):
-        return 0.5 * base_lr * (1 + math.cos(math.pi * step / max(total_steps, 1)))
-
-    return lr_at
-
-
-def _weighted_cross_entropy(logits, targets, weights, reduction="mean"):
-    losses = F.cross_entropy(logits, targets, reduction="none")
-    if weights is not None:
-        losses = losses * weights[targets]
-    return losses.mean() if reduction == "mean" else losses.sum()
-
-
-def _evaluate(module, images, targets, device, weights, n_classes):
-    """Validation loss and balanced accuracy, without touching batch stats."""
-    module.eval()
-    losses, predictions = [], []
-    with torch.no_grad():
-        for batch in minibatches(len(targets), PREDICT_BATCH_SIZE):
-            logits = module(images[batch].to(device)).float()
-            yb = targets[batch].to(device)
-            losses.append(_weighted_cross_entropy(logits, yb, weights, "sum"))
-            predictions.append(logits.argmax(1).cpu())
-    module.train()
-    predicted = torch.cat(predictions)
-    recalls = [
-        (predicted[targets.cpu() == k] == k).float().mean().item()
-        for k in range(n_classes)
-        if (targets == k).any()
-    ]
-    return torch.stack(losses).sum().item() / len(targets), float(np.mean(recalls))

@@ -18,6 +18,7 @@ from .._torch import (
 )
 from .._training import Budget
 from ._gan.base import BaseGANSampler
+from ._gan.docs import pick
 from ._gan.feature_space import anchor_batch, learn_feature_space, pick_anchors
 from ._gan.networks import build_networks, check_image_size
 from ._gan.steps import FeatureGANStep
@@ -37,37 +38,22 @@ _FEATURE_STAGE_PARAMS = (
 
 
 class FeatureGANSampler(BaseGANSampler):
-    """Oversample minority classes with a GAN in a CNN's feature space.
+    __doc__ = f"""Oversample minority classes with a GAN in a CNN's feature space.
 
-    Training has two stages. First a feature space is learned: a small
-    convolutional encoder (the ``"light"`` network of :class:`CNNClassifier`)
-    is trained to classify the images and, through a decoder, to reconstruct
-    them; a linear classifier is then fitted on its features. Second, a
-    class-conditional GAN of small multilayer perceptrons learns to generate
-    features: the generator maps noise and a class to a feature vector, the
-    discriminator judges feature vectors against their class, and the
-    generator also minimises the loss of the feature classifier on what it
-    generates, so that generated features carry their class. That
-    classifier keeps learning slowly from generated and real features on a
-    schedule of its own (the study's: every 2nd and every 5th step, learning
-    rate 1e-6). New images come from the generated features through the
-    decoder.
-
-    A GAN on 64 numbers per image trains in about 15 s on a 2-core CPU,
-    where an image GAN takes minutes; the classifier's pull makes the
-    generated features of a class of ten images carry that class rather than
-    drift towards the majority. By default (``decoding="residual"``) a new
-    image is a real image of the class changed by the difference that the
-    decoder sees between its features and the generated ones, which keeps
-    the fine detail that a decoder blurs. After the study that raised
-    6-class CheXpert accuracy from 56.8% to 61.7% by training a GAN on the
-    features of a CNN extractor.
+    Training has two stages. First a feature space: a small convolutional
+    encoder (the ``"light"`` network of :class:`CNNClassifier`) learns to
+    classify the images and, through a decoder, to reconstruct them, and a
+    linear classifier is fitted on its features. Second, a class-conditional
+    GAN of small perceptrons learns to generate features, pulled by that
+    classifier so that generated features carry their class. New images
+    come from the generated features through the decoder, by default as a
+    real image of the class plus the change the decoder sees
+    (``decoding="residual"``). After the study that raised 6-class CheXpert
+    accuracy from 56.8% to 61.7% with a GAN on a CNN's features.
 
     With ``extractor``, a fitted :class:`CNNClassifier` of the user's, its
-    penultimate layer is the feature space and only the decoder and the
-    feature classifier are trained. Images under 8 pixels a side and plain
-    tabular rows (no ``image_shape``) have no encoder: the GAN works on the
-    values themselves and its output needs no decoding.
+    penultimate layer is the feature space. Images under 8 pixels a side and
+    tabular rows have no encoder: the GAN works on the values themselves.
 
     Read more in the :ref:`User Guide <feature_gan>`.
 
@@ -102,9 +88,10 @@ class FeatureGANSampler(BaseGANSampler):
         on validation data (see the user guide). It does not change the
         training.
 
-    encoder_epochs : int, default=10
+    encoder_epochs : int or "auto", default="auto"
         Epochs of the first stage (encoder and decoder, or decoder alone with
-        an ``extractor``). Unused for tabular data.
+        an ``extractor``). ``"auto"`` trains 10 epochs, or as many as make 200
+        steps when 10 make fewer. Unused for tabular data.
 
     encoder_learning_rate : float, default=1e-3
         Adam learning rate of the first stage (encoder and decoder).
@@ -116,9 +103,10 @@ class FeatureGANSampler(BaseGANSampler):
     latent_dim : int, default=32
         Size of the generator's noise vector.
 
-    n_epochs : int, default=100
+    n_epochs : int or "auto", default="auto"
         Epochs of the GAN; an epoch is ``ceil(n_samples / batch_size)``
-        steps.
+        steps. ``"auto"`` trains 100 epochs, or as many as make 2,000 steps
+        when 100 make fewer.
 
     batch_size : int, default=64
         Samples per step, in both stages.
@@ -145,46 +133,29 @@ class FeatureGANSampler(BaseGANSampler):
         The feature classifier learns from real features every this many
         steps.
 
-    beta1 : float, default=0.5
-        Adam's first-moment decay of the generator and the discriminator.
-
-    loss : {"bce", "hinge"}, default="bce"
-        The adversarial loss.
-
-    spectral_norm : bool, default=False
-        Spectral normalisation of the discriminator's layers.
-
-    balance_classes : bool, default=True
-        Draw GAN batches class-balanced; ``False`` draws samples uniformly.
+{pick("beta1", "loss", "spectral_norm", "balance_classes")}
 
     n_filters : int, default=16
         Width of the networks: channels of the decoder's last convolution
         (doubling at each coarser level up to ``8 * n_filters``) and a
-        hidden width of ``8 * n_filters`` in the GAN's perceptrons.
+        hidden width of ``4 * n_filters`` in the GAN's perceptrons, as in
+        DCGANSampler.
 
     checkpoint_dir : str, path or None, default=None
         Folder for checkpoints: one after the first stage and one every
-        ``checkpoint_every`` GAN epochs, named after the parameters (all but
-        ``sampling_strategy``, ``output``, ``decoding``, ``verbose``,
-        ``device`` and the checkpoint settings), the extractor's weights and
-        the data. A later fit with the same folder, parameters and data
-        resumes from them, with the same result as an uninterrupted fit on
-        CPU. Resuming needs an integer ``random_state``: with ``None`` each
-        fit draws new seeds and starts afresh.
+        ``checkpoint_every`` GAN epochs. The first stage's file is named
+        after the parameters it depends on (``encoder_epochs``,
+        ``encoder_learning_rate``, ``reconstruction_weight``, ``batch_size``,
+        ``n_filters``, ``image_shape``), the GAN's after all parameters but
+        ``n_epochs``, ``sampling_strategy``, ``output``, ``decoding``,
+        ``verbose``, ``device`` and the checkpoint settings; both also after
+        the extractor's weights and the data. A later fit with the same
+        folder, parameters and data resumes from them, with the same result
+        as an uninterrupted fit on CPU. Resuming needs an integer
+        ``random_state``: with ``None`` each fit draws new seeds and starts
+        afresh.
 
-    checkpoint_every : int, default=10
-        GAN epochs between checkpoints.
-
-    image_shape : tuple of int or None, default=None
-        ``(H, W)`` or ``(H, W, C)`` of flat 2-D input. Without it, flat rows
-        of a square number of features are square grayscale images and other
-        rows are tabular data.
-
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where to train. ``"auto"`` uses CUDA when available.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds everything; the same integer gives bit-identical output on CPU.
+{pick("checkpoint_every", "image_shape", "device", "random_state")}
 
     verbose : int, default=0
         0 is silent; 1 or more shows a progress bar over the epochs of each
@@ -521,10 +492,10 @@ class FeatureGANSampler(BaseGANSampler):
             f"classifier_weight (now {self.classifier_weight})"
         )
 
-    def _fingerprint(self, digest):
-        if self.extractor is not None:
-            for tensor in self._extractor_module().state_dict().values():
-                digest.update(tensor.cpu().numpy().tobytes())
+    def _fingerprint(self):
+        if self.extractor is None:
+            return ()
+        return [t.cpu().numpy() for t in self._extractor_module().state_dict().values()]
 
     # ----------------------------------------------------------- generation
 

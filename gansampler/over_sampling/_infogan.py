@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from ._dcgan import GAN_ATTRIBUTES, GAN_PARAMETERS
 from ._gan.base import BaseGANSampler
+from ._gan.docs import GAN_ATTRIBUTES, GAN_PARAMETERS
 from ._gan.steps import ConditionalGANStep
 
 INFO_PARAMETERS = """

@@ -7,19 +7,14 @@ a class by feeding its label to the generator. A sampler with another step
 or other networks overrides :meth:`_make_step` or :meth:`_build_networks`.
 """
 
-import hashlib
 import math
 import os
-import pickle
-import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
-from pathlib import Path
 
 import numpy as np
 import torch
 from imblearn.utils import check_sampling_strategy
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -39,8 +34,8 @@ from ..._torch import (
 from ..._training import Budget, Scale
 from ...base import BaseImageSampler
 from .networks import build_networks, check_image_size
-from .steps import ConditionalGANStep, generator_inputs
-from .trainer import Trainer
+from .steps import ConditionalGANStep, generator_inputs, warn_if_discriminator_wins
+from .trainer import Trainer, checkpoint_file
 
 GENERATE_BATCH_SIZE = 1024
 
@@ -318,19 +313,18 @@ class BaseGANSampler(BaseImageSampler):
         """
         if self.checkpoint_dir is None:
             return None
-        digest = hashlib.sha256()
-        digest.update(f"{type(self).__name__}-{stage}".encode())
-        digest.update(pickle.dumps(sorted((k, repr(v)) for k, v in params.items())))
-        digest.update(np.asarray(seeds, dtype=np.int64).tobytes())
-        for array in arrays:
-            digest.update(np.ascontiguousarray(np.asarray(array)).tobytes())
-        self._fingerprint(digest)
-        folder = Path(self.checkpoint_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{type(self).__name__}-{stage}-{digest.hexdigest()[:20]}.pt"
+        return checkpoint_file(
+            self.checkpoint_dir,
+            f"{type(self).__name__}-{stage}",
+            params,
+            seeds,
+            *arrays,
+            *self._fingerprint(),
+        )
 
-    def _fingerprint(self, digest):
-        """Add what else decides the fit (beyond parameters and data)."""
+    def _fingerprint(self):
+        """Arrays of what else decides the fit (beyond parameters and data)."""
+        return ()
 
     # ----------------------------------------------------------- generation
 
@@ -421,27 +415,3 @@ class FittedGAN:
     networks: dict
     history: list
     scale: Scale
-
-
-# Below this mean discriminator loss over the last epoch, the discriminator
-# still tells real from generated samples apart almost perfectly: a generator
-# that had caught up would hold it near log(4) (BCE) or 2 (hinge).
-WINNING_D_LOSS = 0.05
-
-
-def warn_if_discriminator_wins(history, name):
-    """ConvergenceWarning when the discriminator wins the last epoch outright.
-
-    Early in training the discriminator wins easily; the generator needs
-    steps to catch up. A discriminator that still wins at the end is the
-    cheapest sign that training stopped too soon.
-    """
-    d_loss = history[-1]["d_loss"]
-    if d_loss < WINNING_D_LOSS:
-        warnings.warn(
-            f"{name} did not converge: at the end of its {len(history)} epochs "
-            "the discriminator still told real from generated samples apart "
-            f"almost perfectly (d_loss {d_loss:.3g}); raise n_epochs.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )

@@ -10,7 +10,6 @@ multilayer perceptrons on the flattened values instead.
 
 import math
 
-import torch
 from torch import nn
 from torch.nn.utils import spectral_norm as _spectral_norm
 
@@ -166,21 +165,3 @@ def build_networks(layout, n_inputs, n_classes, n_outputs, n_filters, sn):
         generator = MLPGenerator(n_inputs, *shape, n_filters)
         discriminator = MLPDiscriminator(*shape, n_filters, n_classes, n_outputs, sn)
     return generator, discriminator
-
-
-def translate(x, fraction):
-    """Shift each image by up to ``fraction`` of its size, zero-padded.
-
-    Differentiable augmentation (Zhao et al., 2020): applied to real and
-    generated images alike before the discriminator, it keeps a
-    discriminator from memorising a class of ten images.
-    """
-    n, _, h, w = x.shape
-    pad_h, pad_w = max(1, int(h * fraction)), max(1, int(w * fraction))
-    shift_h = torch.randint(-pad_h, pad_h + 1, (n, 1, 1), device=x.device)
-    shift_w = torch.randint(-pad_w, pad_w + 1, (n, 1, 1), device=x.device)
-    padded = nn.functional.pad(x, [pad_w, pad_w, pad_h, pad_h])
-    rows = torch.arange(h, device=x.device).view(1, h, 1) + pad_h + shift_h
-    cols = torch.arange(w, device=x.device).view(1, 1, w) + pad_w + shift_w
-    batch = torch.arange(n, device=x.device).view(n, 1, 1)
-    return padded[batch, :, rows, cols].permute(0, 3, 1, 2)

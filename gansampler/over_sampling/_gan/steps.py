@@ -1,7 +1,10 @@
-"""Adversarial losses and the training step of a conditional GAN."""
+"""Adversarial losses, the GAN steps, and the sign that a GAN trained too little."""
+
+import warnings
 
 import torch
 import torch.nn.functional as F
+from sklearn.exceptions import ConvergenceWarning
 
 from ..._augment import random_affine
 from ..._torch import make_generator
@@ -160,3 +163,27 @@ class FeatureGANStep(ConditionalGANStep):
             "g_loss": g_loss.detach(),
             "classifier_loss": c_loss.detach(),
         }
+
+
+# Below this mean discriminator loss over the last epoch, the discriminator
+# still tells real from generated samples apart almost perfectly: a generator
+# that had caught up would hold it near log(4) (BCE) or 2 (hinge).
+WINNING_D_LOSS = 0.05
+
+
+def warn_if_discriminator_wins(history, name):
+    """ConvergenceWarning when the discriminator wins the last epoch outright.
+
+    Early in training the discriminator wins easily; the generator needs
+    steps to catch up. A discriminator that still wins at the end is the
+    cheapest sign that training stopped too soon.
+    """
+    d_loss = history[-1]["d_loss"]
+    if d_loss < WINNING_D_LOSS:
+        warnings.warn(
+            f"{name} did not converge: at the end of its {len(history)} epochs "
+            "the discriminator still told real from generated samples apart "
+            f"almost perfectly (d_loss {d_loss:.3g}); raise n_epochs.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )

@@ -9,10 +9,14 @@ fit resumes from. DCGAN, InfoGAN and FeatureGAN supply steps; so does a new
 variant (see the user guide's "how the GAN family is built").
 """
 
+import hashlib
 import os
+import pickle
 import time
 from contextlib import nullcontext
+from pathlib import Path
 
+import numpy as np
 import torch
 
 from ..._torch import make_generator, seeded
@@ -197,6 +201,24 @@ class Trainer:
             torch.cuda.set_rng_state(saved["cuda_rng"], self.device)
         draw.generator.set_state(saved["batch_rng"])
         return saved["epoch"]
+
+
+def checkpoint_file(folder, prefix, params, seeds, *arrays):
+    """The checkpoint path in ``folder`` for a run decided by what is given.
+
+    The name hashes the parameters (by their repr), the seeds and the bytes
+    of the arrays (data, labels, weights of an extractor), so that a fit
+    resumes only a run that computed the same thing.
+    """
+    digest = hashlib.sha256()
+    digest.update(prefix.encode())
+    digest.update(pickle.dumps(sorted((k, repr(v)) for k, v in params.items())))
+    digest.update(np.asarray(seeds, dtype=np.int64).tobytes())
+    for array in arrays:
+        digest.update(np.ascontiguousarray(np.asarray(array)).tobytes())
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{prefix}-{digest.hexdigest()[:20]}.pt"
 
 
 def save_atomic(path, payload):

@@ -1,0 +1,238 @@
+"""CNNClassifier's training loop and the state it trains."""
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.model_selection import train_test_split
+
+from .._augment import random_affine
+from .._images import ImageLayout
+from .._torch import make_generator, minibatches, seeded, torch_seed
+from .._training import (
+    Budget,
+    balanced_weights,
+    check_losses,
+    progress,
+    show_losses,
+)
+
+PREDICT_BATCH_SIZE = 1024
+# n_epochs="auto": the 15 epochs tuned on PneumoniaMNIST's 4,708 images (555
+# steps of 128), and never fewer than 500 optimizer steps on smaller data.
+BUDGET = Budget(min_epochs=15, min_steps=500)
+# batch_size="auto": 128, or an eighth of the data down to 16 images, so that
+# a small data set still makes several steps an epoch.
+LARGEST_AUTO_BATCH, SMALLEST_AUTO_BATCH = 128, 16
+
+
+@dataclass
+class FitState:
+    """Everything a fit or a partial_fit call trains, set on the estimator
+    only when the call succeeds."""
+
+    layout: ImageLayout
+    classes: np.ndarray
+    images: torch.Tensor
+    targets: torch.Tensor
+    module: torch.nn.Module
+    device: torch.device
+    history: list
+    n_iter: int = 0
+    batch_size: int | None = None
+
+
+def class_loss_weights(class_weight, targets, classes):
+    """Per-class loss weights of ``class_weight``, or None."""
+    n_classes = len(classes)
+    if class_weight is None:
+        return None
+    if class_weight == "balanced":
+        return balanced_weights(targets, n_classes)
+    weights = torch.ones(n_classes)
+    lookup = {label: i for i, label in enumerate(classes)}
+    for label, weight in class_weight.items():
+        if label not in lookup:
+            raise ValueError(
+                f"class_weight has a weight for class {label!r}, which is not "
+                f"among the classes {list(classes)!r}."
+            )
+        weights[lookup[label]] = float(weight)
+    return weights
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """``batch_size``, with ``"auto"`` resolved for ``n_samples`` images."""
+    if batch_size == "auto":
+        size = max(SMALLEST_AUTO_BATCH, min(LARGEST_AUTO_BATCH, n_samples // 8))
+    else:
+        size = batch_size
+    return min(size, n_samples)
+
+
+def train(estimator, state, rng, n_epochs, schedule, use_validation):
+    """Train ``state.module`` with ``estimator``'s settings.
+
+    Returns whether early stopping ended the fit.
+    """
+    device = state.device
+    module = state.module
+    images, targets = state.images, state.targets
+    n_classes = len(state.classes)
+    weights = class_loss_weights(estimator.class_weight, targets, state.classes)
+
+    valid = None
+    if use_validation and estimator.early_stopping:
+        idx = np.arange(len(targets))
+        counts = np.bincount(targets.numpy(), minlength=n_classes)
+        stratify = targets.numpy() if counts.min() >= 2 else None
+        train_idx, valid_idx = train_test_split(
+            idx,
+            test_size=estimator.validation_fraction,
+            stratify=stratify,
+            random_state=rng,
+        )
+        valid = (images[valid_idx], targets[valid_idx])
+        images, targets = images[train_idx], targets[train_idx]
+
+    # Independent seeds for the batch draws and for torch's generators
+    # (initialisation was seeded before; dropout now): one seed for both
+    # would make them emit the same numbers on the CPU.
+    generator = make_generator(torch_seed(rng))
+    seed = torch_seed(rng)
+    if state.batch_size is None:
+        state.batch_size = resolve_batch_size(estimator.batch_size, len(targets))
+    batch_size = state.batch_size
+    steps_per_epoch = len(minibatches(len(targets), batch_size))
+    n_epochs = BUDGET.epochs(n_epochs, steps_per_epoch)
+    on_cuda = device.type == "cuda"
+    # Small data sets move to the device once; large ones batch by batch.
+    if on_cuda and images.element_size() * images.nelement() < 2**30:
+        images, targets = images.to(device), targets.to(device)
+
+    with seeded(seed, device):
+        module.to(device)
+        optimizer = make_optimizer(estimator, module)
+        total_steps = n_epochs * steps_per_epoch
+        lr_at = _cosine(estimator.learning_rate, total_steps) if schedule else None
+        loss_weights = None
+        if weights is not None:
+            # Per-sample weights scaled to average 1 over the training
+            # data: the step size does not depend on the weights' scale,
+            # and a batch without the heavy class pulls proportionally
+            # little (torch's weighted mean would renormalise per batch).
+            per_sample = weights[targets.cpu()]
+            loss_weights = (weights / per_sample.mean()).to(device)
+        best = (math.inf, None, 0)  # loss, weights, epochs without improvement
+        stopped_early = False
+        bar = progress(n_epochs, 0, estimator.verbose, type(estimator).__name__)
+        step = 0
+        for _ in bar:
+            start = time.perf_counter()
+            module.train()
+            total, count = 0.0, 0
+            for batch in minibatches(len(targets), batch_size, generator):
+                if lr_at is not None:
+                    for group in optimizer.param_groups:
+                        group["lr"] = lr_at(step)
+                xb = images[batch].to(device, non_blocking=True)
+                yb = targets[batch].to(device, non_blocking=True)
+                if estimator.augment:
+                    xb = random_affine(xb, generator)
+                with torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
+                    logits = module(xb)
+                loss = _weighted_cross_entropy(logits.float(), yb, loss_weights)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                # Summed on the device: one synchronisation per epoch.
+                total = total + loss.detach() * len(batch)
+                count += len(batch)
+                step += 1
+            record = {
+                "epoch": state.n_iter + 1,
+                "train_loss": float(total) / count,
+                "learning_rate": optimizer.param_groups[0]["lr"],
+            }
+            check_losses(
+                record,
+                state.history,
+                f"lower learning_rate (now {estimator.learning_rate})",
+            )
+            if valid is not None:
+                valid_loss, valid_score = _evaluate(
+                    module, *valid, device, loss_weights, n_classes
+                )
+                record.update(valid_loss=valid_loss, valid_score=valid_score)
+            record["duration"] = time.perf_counter() - start
+            state.history.append(record)
+            state.n_iter += 1
+            show_losses(bar, record)
+            if valid is not None:
+                if record["valid_loss"] < best[0] - estimator.tol:
+                    kept = {
+                        k: v.detach().clone() for k, v in module.state_dict().items()
+                    }
+                    best = (record["valid_loss"], kept, 0)
+                else:
+                    best = (best[0], best[1], best[2] + 1)
+                    if best[2] >= estimator.n_iter_no_change:
+                        stopped_early = True
+                        break
+        bar.close()
+        if best[1] is not None:
+            module.load_state_dict(best[1])
+    return stopped_early
+
+
+def make_optimizer(estimator, module):
+    if estimator.optimizer == "adam":
+        return torch.optim.Adam(
+            module.parameters(),
+            lr=estimator.learning_rate,
+            weight_decay=estimator.weight_decay,
+        )
+    return torch.optim.SGD(
+        module.parameters(),
+        lr=estimator.learning_rate,
+        momentum=0.9,
+        nesterov=True,
+        weight_decay=estimator.weight_decay,
+    )
+
+
+def _cosine(base_lr, total_steps):
+    def lr_at(step):
+        return 0.5 * base_lr * (1 + math.cos(math.pi * step / max(total_steps, 1)))
+
+    return lr_at
+
+
+def _weighted_cross_entropy(logits, targets, weights, reduction="mean"):
+    losses = F.cross_entropy(logits, targets, reduction="none")
+    if weights is not None:
+        losses = losses * weights[targets]
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def _evaluate(module, images, targets, device, weights, n_classes):
+    """Validation loss and balanced accuracy, without touching batch stats."""
+    module.eval()
+    losses, predictions = [], []
+    with torch.no_grad():
+        for batch in minibatches(len(targets), PREDICT_BATCH_SIZE):
+            logits = module(images[batch].to(device)).float()
+            yb = targets[batch].to(device)
+            losses.append(_weighted_cross_entropy(logits, yb, weights, "sum"))
+            predictions.append(logits.argmax(1).cpu())
+    module.train()
+    predicted = torch.cat(predictions)
+    recalls = [
+        (predicted[targets.cpu() == k] == k).float().mean().item()
+        for k in range(n_classes)
+        if (targets == k).any()
+    ]
+    return torch.stack(losses).sum().item() / len(targets), float(np.mean(recalls))
