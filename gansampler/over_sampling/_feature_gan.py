@@ -479,10 +479,7 @@ class FeatureGANSampler(BaseGANSampler):
             classifier_weight=self.classifier_weight,
             classifier_fake_every=self.classifier_fake_every,
             classifier_real_every=self.classifier_real_every,
-            n_classes=n_classes,
-            latent_dim=self.latent_dim,
-            loss=self.loss,
-            seed=seed,
+            **self._step_options(n_classes, seed),
         )
 
     def _divergence_advice(self):

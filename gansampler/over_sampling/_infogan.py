@@ -147,11 +147,8 @@ class InfoGANSampler(BaseGANSampler):
         return InfoGANStep(
             networks,
             optimizers,
-            n_classes=n_classes,
-            latent_dim=self.latent_dim,
-            loss=self.loss,
             augment=self.augment,
-            seed=seed,
+            **self._step_options(n_classes, seed),
             categorical_codes=self.categorical_codes,
             continuous_codes=self.continuous_codes,
             code_weight=self.code_weight,

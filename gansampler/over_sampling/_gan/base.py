@@ -267,12 +267,18 @@ class BaseGANSampler(BaseImageSampler):
         return ConditionalGANStep(
             networks,
             optimizers,
-            n_classes=n_classes,
-            latent_dim=self.latent_dim,
-            loss=self.loss,
             augment=self.augment,
-            seed=seed,
+            **self._step_options(n_classes, seed),
         )
+
+    def _step_options(self, n_classes, seed):
+        """What every GAN step is given."""
+        return {
+            "n_classes": n_classes,
+            "latent_dim": self.latent_dim,
+            "loss": self.loss,
+            "seed": seed,
+        }
 
     def _commit(self, fitted, classes, device):
         networks = fitted.networks
