@@ -82,16 +82,12 @@ def test_generated_features_carry_their_class(digits, fitted):
     # own classifier and by an independent one fitted on real features only.
     X, y = digits
     probe = LogisticRegression(max_iter=2000).fit(fitted.encode(X), y)
-    fitted.set_params(output="features")
-    try:
-        for label in (0, 1, 2):
-            features = fitted.sample(200, label, random_state=0)
-            with torch.no_grad():
-                logits = fitted.classifier_(torch.from_numpy(features))
-            assert (logits.argmax(1).numpy() == label).mean() > 0.9
-            assert (probe.predict(features) == label).mean() > 0.9
-    finally:
-        fitted.set_params(output="images")
+    for label in (0, 1, 2):
+        features = fitted.sample_features(200, label, random_state=0)
+        with torch.no_grad():
+            logits = fitted.classifier_(torch.from_numpy(features))
+        assert (logits.argmax(1).numpy() == label).mean() > 0.9
+        assert (probe.predict(features) == label).mean() > 0.9
 
 
 def test_generated_images_look_like_their_class(digits, fitted):
@@ -105,32 +101,47 @@ def test_generated_images_look_like_their_class(digits, fitted):
 
 def test_features_output_and_encode(digits):
     X, y = digits
-    sampler = tiny(output="features")
-    F_res, y_res = sampler.fit_resample(X, y)
+    sampler = tiny()
+    F_res, y_res = sampler.fit_resample_features(X, y)
     n_out = sampler.n_features_out_
     assert F_res.dtype == np.float32
     assert F_res.shape == (3 * np.bincount(y).max(), n_out)
     np.testing.assert_array_equal(np.bincount(y_res), [np.bincount(y).max()] * 3)
     np.testing.assert_array_equal(F_res[: len(X)], sampler.encode(X))
     np.testing.assert_array_equal(y_res[: len(X)], y)
-    assert sampler.sample(5, 2, random_state=0).shape == (5, n_out)
+    assert sampler.sample_features(5, 2, random_state=0).shape == (5, n_out)
     # A data frame comes back as an array: the features are not its columns.
     frame = pd.DataFrame(X.reshape(len(X), -1))
-    F_frame, _ = tiny(output="features").fit_resample(frame, y)
+    F_frame, _ = tiny().fit_resample_features(frame, y)
     assert isinstance(F_frame, np.ndarray) and F_frame.shape[1] == n_out
     # The classify-features workflow: fit on the output, predict on encode().
     clf = LogisticRegression(max_iter=2000).fit(F_res, y_res)
     assert clf.score(sampler.encode(X), y) > 0.8
 
 
-def test_output_does_not_change_the_training(digits):
+def test_features_and_images_come_from_the_same_training(digits):
     X, y = digits
     images = tiny().fit(X, y)
-    features = tiny(output="features").fit(X, y)
+    features = tiny()
+    features.fit_resample_features(X, y)
     for a, b in zip(
         images.generator_.parameters(), features.generator_.parameters(), strict=True
     ):
         assert torch.equal(a, b)
+
+
+def test_a_pipeline_never_gets_features(digits):
+    # Bug 8: output="features" made fit_resample return features, so an
+    # imblearn pipeline fitted its classifier on features and then handed
+    # it raw images in predict. fit_resample now always returns images.
+    X, y = digits
+    assert "output" not in tiny().get_params()
+    X_res, _ = tiny().fit_resample(X, y)
+    assert X_res.shape[1:] == X.shape[1:]
+    pipe = make_pipeline(
+        tiny(), LogisticRegression(max_iter=2000)
+    ).fit(X.reshape(len(X), -1), y)
+    assert pipe.score(X.reshape(len(X), -1), y) > 0.8
 
 
 def test_tabular_rows_are_used_directly():
@@ -158,8 +169,8 @@ def test_extractor_features_are_the_cnns(digits):
     X, y = digits
     cnn = fitted_cnn(X, y)
     before = [p.clone() for p in cnn.module_.parameters()]
-    sampler = tiny(extractor=cnn, output="features")
-    F_res, _ = sampler.fit_resample(X, y)
+    sampler = tiny(extractor=cnn)
+    F_res, _ = sampler.fit_resample_features(X, y)
     np.testing.assert_allclose(F_res[: len(X)], cnn.embed(X), rtol=1e-5, atol=1e-6)
     # Only the decoder learns: the CNN is untouched and no classification
     # loss is trained.
@@ -168,7 +179,7 @@ def test_extractor_features_are_the_cnns(digits):
     )
     assert all(h["classification_loss"] == 0 for h in sampler.encoder_history_)
     assert sampler.encoder_ is not cnn.module_
-    assert sampler.sample(3, 2).shape == (3, sampler.n_features_out_)
+    assert sampler.sample_features(3, 2).shape == (3, sampler.n_features_out_)
     images = tiny(extractor=FrozenEstimator(cnn)).fit(X, y).sample(3, 2)
     assert images.shape == (3, 8, 8)
 
@@ -259,7 +270,7 @@ def test_other_extractor_does_not_resume(digits, tmp_path):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"output": "pixels"}, "'output' parameter"),
+        ({"decoding": "pixels"}, "'decoding' parameter"),
         ({"encoder_epochs": 0}, "'encoder_epochs' parameter"),
         ({"classifier_learning_rate": -1.0}, "'classifier_learning_rate' parameter"),
         ({"classifier_real_every": 0}, "'classifier_real_every' parameter"),
@@ -287,9 +298,9 @@ def test_gan_divergence_names_the_sampler_parameters():
 @pytest.mark.parametrize("n_images", [1, 2])
 def test_features_output_refuses_tiny_classes(n_images):
     n = 12 + n_images
-    sampler = tiny(output="features")
+    sampler = tiny()
     with pytest.raises(ValueError, match=rf"Class 1 has {n_images} image\(s\)"):
-        sampler.fit_resample(GRAY[:n], Y[:n])
+        sampler.fit_resample_features(GRAY[:n], Y[:n])
     assert not hasattr(sampler, "n_features_in_")
 
 

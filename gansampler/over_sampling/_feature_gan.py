@@ -72,12 +72,6 @@ class FeatureGANSampler(BaseGANSampler):
         it fitted through clones. An extractor fitted on data that later
         serves as a test fold leaks that fold into the features.
 
-    output : {"images", "features"}, default="images"
-        What :meth:`fit_resample` and :meth:`sample` return: images in the
-        input's layout and dtype, or float32 feature vectors of shape
-        ``(n, n_features)`` (real ones first) for pipelines that classify
-        features; :meth:`encode` maps new images into the same space.
-
     decoding : {"residual", "direct"}, default="residual"
         How generated features become images. ``"direct"`` decodes them.
         ``"residual"`` adds to a random real image of the class the
@@ -147,7 +141,7 @@ class FeatureGANSampler(BaseGANSampler):
         after the parameters it depends on (``encoder_epochs``,
         ``encoder_learning_rate``, ``reconstruction_weight``, ``batch_size``,
         ``n_filters``, ``image_shape``), the GAN's after all parameters but
-        ``n_epochs``, ``sampling_strategy``, ``output``, ``decoding``,
+        ``n_epochs``, ``sampling_strategy``, ``decoding``,
         ``verbose``, ``device`` and the checkpoint settings; both also after
         the extractor's weights and the data. A later fit with the same
         folder, parameters and data resumes from them, with the same result
@@ -248,7 +242,6 @@ class FeatureGANSampler(BaseGANSampler):
             if k != "augment"
         },
         "extractor": [HasMethods(["fit", "predict"]), None],
-        "output": [StrOptions({"images", "features"})],
         "decoding": [StrOptions({"residual", "direct"})],
         "encoder_epochs": [
             Interval(Integral, 1, None, closed="left"),
@@ -267,7 +260,6 @@ class FeatureGANSampler(BaseGANSampler):
         *,
         sampling_strategy="auto",
         extractor=None,
-        output="images",
         decoding="residual",
         encoder_epochs="auto",
         encoder_learning_rate=1e-3,
@@ -295,7 +287,6 @@ class FeatureGANSampler(BaseGANSampler):
     ):
         self.sampling_strategy = sampling_strategy
         self.extractor = extractor
-        self.output = output
         self.decoding = decoding
         self.encoder_epochs = encoder_epochs
         self.encoder_learning_rate = encoder_learning_rate
@@ -323,8 +314,19 @@ class FeatureGANSampler(BaseGANSampler):
 
     # ------------------------------------------------------------------ fit
 
-    def fit_resample(self, X, y):
-        """Train both stages and resample: originals first, then new samples.
+    def fit_resample_features(self, X, y):
+        """Train both stages and resample in the feature space.
+
+        The features of the samples of ``X`` come first, then generated
+        ones. This is not :meth:`fit_resample`, which always returns images:
+        imbalanced-learn's pipelines call ``fit_resample`` while fitting and
+        skip samplers while predicting, so a sampler that returned features
+        there would have its pipeline's classifier fitted on features and
+        then handed raw images. Classify features by hand instead::
+
+            F_res, y_res = sampler.fit_resample_features(X, y)
+            clf = LogisticRegression().fit(F_res, y_res)
+            clf.predict(sampler.encode(X_test))
 
         Parameters
         ----------
@@ -335,18 +337,19 @@ class FeatureGANSampler(BaseGANSampler):
 
         Returns
         -------
-        X_resampled : ndarray
-            With ``output="images"``, the samples of ``X`` followed by the
-            generated ones in the layout and dtype of ``X``; with
-            ``output="features"``, their features, float32 of shape
-            ``(n_resampled, n_features_out_)``.
+        F_resampled : ndarray of shape (n_resampled, n_features_out_), float32
         y_resampled : ndarray of shape (n_resampled,)
-            Their labels.
         """
-        if self.output == "features" and hasattr(X, "columns"):
-            # The features have other columns than the frame; give an array.
-            X = np.asarray(X)
-        return super().fit_resample(X, y)
+        y, features, rng = self._fit(X, y)
+        new_X, new_y = [features], [y]
+        for label, n_samples in self.sampling_strategy_.items():
+            if n_samples == 0:
+                continue
+            index = int(np.flatnonzero(self.classes_ == label)[0])
+            made = self._draw_features(np.full(n_samples, index), rng)
+            new_X.append(made.numpy())
+            new_y.append(np.full(n_samples, label, dtype=y.dtype))
+        return np.concatenate(new_X), np.concatenate(new_y)
 
     # n_epochs="auto": 100 epochs (2,000 steps of 64 on 1,300 images, where
     # the defaults were tuned), and never fewer than 2,000 steps.
@@ -496,23 +499,6 @@ class FeatureGANSampler(BaseGANSampler):
 
     # ----------------------------------------------------------- generation
 
-    def _fit_resample(self, X, y):
-        if self.output == "images":
-            return super()._fit_resample(X, y)
-        self._check_class_sizes(y)
-        rng = check_random_state(self.random_state)
-        images = images_to_tensor(X, self._layout)
-        new_X = [self._fit_generator(images, y, rng)]
-        new_y = [y]
-        for label, n_samples in self.sampling_strategy_.items():
-            if n_samples == 0:
-                continue
-            index = int(np.flatnonzero(self.classes_ == label)[0])
-            made = self._draw_features(np.full(n_samples, index), rng)
-            new_X.append(made.numpy())
-            new_y.append(np.full(n_samples, label, dtype=y.dtype))
-        return np.concatenate(new_X), np.concatenate(new_y)
-
     def _draw_features(self, class_index, rng):
         """Generated features, in the feature space's own units (float32)."""
         return super()._draw_images(class_index, rng, None).flatten(1)
@@ -532,10 +518,8 @@ class FeatureGANSampler(BaseGANSampler):
     def encode(self, X):
         """Features of samples ``X``, in the space the GAN works in.
 
-        With ``output="features"``, a classifier fitted on the output of
-        :meth:`fit_resample` predicts ``encode(X_new)``. (imbalanced-learn's
-        pipelines skip samplers at prediction time, so such a pipeline
-        needs this step done by hand.)
+        A classifier fitted on the output of :meth:`fit_resample_features`
+        predicts ``encode(X_new)``.
 
         Parameters
         ----------
@@ -552,8 +536,11 @@ class FeatureGANSampler(BaseGANSampler):
         features = self._space.encode(images, usable_device(self.device_))
         return features.numpy().astype(np.float32)
 
-    def sample(self, n_samples, y, *, random_state=None):
-        """Draw ``n_samples`` new samples of class(es) ``y`` without refitting.
+    def sample_features(self, n_samples, y, *, random_state=None):
+        """Draw ``n_samples`` generated feature vectors of class(es) ``y``.
+
+        :meth:`sample` draws images; this draws what the GAN generates
+        before decoding.
 
         Parameters
         ----------
@@ -566,13 +553,8 @@ class FeatureGANSampler(BaseGANSampler):
 
         Returns
         -------
-        X : ndarray
-            Images in the layout and dtype of the training images, or with
-            ``output="features"`` float32 features of shape
-            ``(n_samples, n_features_out_)``.
+        features : ndarray of shape (n_samples, n_features_out_), float32
         """
-        if self.output == "images":
-            return self._sample(n_samples, y, random_state, None)
         self._check_sample_call(n_samples)
         class_index = self._class_index(n_samples, y)
         if random_state is None:

@@ -156,6 +156,12 @@ class BaseGANSampler(BaseImageSampler):
         -------
         self : object
         """
+        self._fit(X, y)
+        return self
+
+    def _fit(self, X, y):
+        """Validate, train; return the checked labels, what the training
+        returned and the random state, or leave the sampler unfitted."""
         self._validate_params()
         self._forget_fit()
         rng = check_random_state(self.random_state)
@@ -166,11 +172,11 @@ class BaseGANSampler(BaseImageSampler):
                 self.sampling_strategy, y, self._sampling_type
             )
             self._check_class_sizes(y)
-            self._fit_generator(images_to_tensor(X, self._layout), y, rng)
+            fitted = self._fit_generator(images_to_tensor(X, self._layout), y, rng)
         except BaseException:
             self._forget_fit()
             raise
-        return self
+        return y, fitted, rng
 
     def _forget_fit(self):
         forget_fit(self, "_layout", "_scale")
