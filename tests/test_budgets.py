@@ -121,7 +121,7 @@ def test_gan_warns_when_the_discriminator_wins():
 
 @pytest.mark.parametrize(
     "cls, epochs",
-    [(DCGANSampler, 800 // 2), (InfoGANSampler, 800 // 2), (FeatureGANSampler, 1000)],
+    [(DCGANSampler, 1000), (InfoGANSampler, 1000), (FeatureGANSampler, 1000)],
 )
 def test_gan_auto_epochs_follow_the_data(cls, epochs):
     # 16 rows in batches of 8: two steps an epoch, so the floor of steps

@@ -138,9 +138,9 @@ def test_a_pipeline_never_gets_features(digits):
     assert "output" not in tiny().get_params()
     X_res, _ = tiny().fit_resample(X, y)
     assert X_res.shape[1:] == X.shape[1:]
-    pipe = make_pipeline(
-        tiny(), LogisticRegression(max_iter=2000)
-    ).fit(X.reshape(len(X), -1), y)
+    pipe = make_pipeline(tiny(), LogisticRegression(max_iter=2000)).fit(
+        X.reshape(len(X), -1), y
+    )
     assert pipe.score(X.reshape(len(X), -1), y) > 0.8
 
 

@@ -19,8 +19,8 @@ GAN_PARAMETERS = """
     n_epochs : int or "auto", default="auto"
         Training epochs; an epoch is ``ceil(n_images / batch_size)``
         discriminator and generator steps. ``"auto"`` trains 40 epochs, or
-        as many as make 800 steps when 40 make fewer:
-        ``max(40, ceil(800 / steps_per_epoch))``. An integer is that many
+        as many as make 2,000 steps when 40 make fewer:
+        ``max(40, ceil(2000 / steps_per_epoch))``. An integer is that many
         epochs.
 
     batch_size : int, default=64
