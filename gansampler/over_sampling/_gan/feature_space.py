@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..._images import images_to_tensor
+from ..._images import images_to_numpy, images_to_tensor
 from ..._torch import infer, seeded
 from ..._training import (
     Budget,
@@ -282,8 +282,6 @@ def fit_classifier(features, targets, n_classes, device, seed):
 
 def pick_anchors(images, targets, n_classes, layout, rng, max_per_class):
     """Real images of each class for residual decoding, at most ``max_per_class``."""
-    from ..._images import images_to_numpy
-
     anchors = {}
     for index in range(n_classes):
         members = np.flatnonzero(targets == index)
