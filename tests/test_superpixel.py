@@ -101,8 +101,8 @@ def test_each_pixel_transform_changes_the_image_and_keeps_its_shape(transform):
         sharpen_alpha=(1, 1),
         emboss_alpha=(1, 1),
         edge_alpha=(0.7, 0.7),
-        dropout=(0.2, 0.2),
-        coarse_dropout=(0.3, 0.3),
+        black_pixels=(0.2, 0.2),
+        black_blocks=(0.3, 0.3),
         brightness=(0.5, 0.5),
         quantize_levels=(4, 4),
     )

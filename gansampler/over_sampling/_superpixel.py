@@ -20,8 +20,8 @@ _RANGES = {
     "sharpen_alpha": (0.0, 1.0, False),
     "emboss_alpha": (0.0, 1.0, False),
     "edge_alpha": (0.0, 1.0, False),
-    "dropout": (0.0, 1.0, False),
-    "coarse_dropout": (0.0, 1.0, False),
+    "black_pixels": (0.0, 1.0, False),
+    "black_blocks": (0.0, 1.0, False),
     "brightness": (0.0, None, False),
     "quantize_levels": (2, 256, True),
 }
@@ -72,7 +72,7 @@ class SuperpixelSampler(BaseImageSampler):
         ``"superpixel"``: SLIC superpixels, a random fraction replaced by
         their mean, then up to ``max_pixel_ops`` pixel-level transforms
         (gaussian, average, median or motion blur; sharpen; emboss; edge
-        detection; pixel and coarse dropout; brightness; quantization) in
+        detection; black pixels and black blocks; brightness; quantization) in
         random order. ``"both"``: the two, in random order.
 
     flip : float, default=0.5
@@ -113,10 +113,10 @@ class SuperpixelSampler(BaseImageSampler):
     edge_alpha : (float, float), default=(0.0, 0.7)
         Blend factor of the edge-detected image.
 
-    dropout : (float, float), default=(0.01, 0.1)
+    black_pixels : (float, float), default=(0.01, 0.1)
         Fraction of pixels set to black.
 
-    coarse_dropout : (float, float), default=(0.03, 0.15)
+    black_blocks : (float, float), default=(0.03, 0.15)
         Fraction of blocks (2% to 5% of the image side) set to black.
 
     brightness : (float, float), default=(0.75, 1.25)
@@ -205,8 +205,8 @@ class SuperpixelSampler(BaseImageSampler):
         sharpen_alpha=(0.0, 1.0),
         emboss_alpha=(0.0, 1.0),
         edge_alpha=(0.0, 0.7),
-        dropout=(0.01, 0.1),
-        coarse_dropout=(0.03, 0.15),
+        black_pixels=(0.01, 0.1),
+        black_blocks=(0.03, 0.15),
         brightness=(0.75, 1.25),
         quantize_levels=(8, 32),
         random_state=None,
@@ -231,8 +231,8 @@ class SuperpixelSampler(BaseImageSampler):
         self.sharpen_alpha = sharpen_alpha
         self.emboss_alpha = emboss_alpha
         self.edge_alpha = edge_alpha
-        self.dropout = dropout
-        self.coarse_dropout = coarse_dropout
+        self.black_pixels = black_pixels
+        self.black_blocks = black_blocks
         self.brightness = brightness
         self.quantize_levels = quantize_levels
         self.n_jobs = n_jobs

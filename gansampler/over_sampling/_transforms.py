@@ -131,17 +131,17 @@ def edge_detect(image, rs, *, edge_alpha, **_):
     return _blend_kernel(image, kernel, rs.uniform(*edge_alpha))
 
 
-def dropout(image, rs, *, dropout, **_):
-    mask = rs.rand(*image.shape[:2]) < rs.uniform(*dropout)
+def black_pixels(image, rs, *, black_pixels, **_):
+    mask = rs.rand(*image.shape[:2]) < rs.uniform(*black_pixels)
     return np.where(mask[..., None], 0.0, image)
 
 
-def coarse_dropout(image, rs, *, coarse_dropout, **_):
+def black_blocks(image, rs, *, black_blocks, **_):
     height, width = image.shape[:2]
     # Blocks of 2% to 5% of the image side, at least a pixel.
     block = max(1, int(round(rs.uniform(0.02, 0.05) * max(height, width))))
     small = rs.rand(-(-height // block), -(-width // block)) < rs.uniform(
-        *coarse_dropout
+        *black_blocks
     )
     mask = np.kron(small, np.ones((block, block), bool))[:height, :width]
     return np.where(mask[..., None], 0.0, image)
@@ -164,8 +164,8 @@ PIXEL_TRANSFORMS = (
     sharpen,
     emboss,
     edge_detect,
-    dropout,
-    coarse_dropout,
+    black_pixels,
+    black_blocks,
     brightness,
     quantize,
 )
