@@ -15,8 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from gansampler import CNNClassifier, FeatureGANSampler
-from gansampler.over_sampling import _feature_gan
-from gansampler.over_sampling._gan import feature_space
+from gansampler.over_sampling._gan import feature_sampler, feature_space
 
 RNG = np.random.RandomState(0)
 Y = np.array([0] * 12 + [1] * 4)
@@ -344,7 +343,7 @@ def test_decoding_does_not_change_the_training():
 
 
 def test_anchors_are_capped_per_class(monkeypatch):
-    monkeypatch.setattr(_feature_gan, "MAX_ANCHORS", 5)
+    monkeypatch.setattr(feature_sampler, "MAX_ANCHORS", 5)
     sampler = tiny().fit(GRAY, Y)
     assert [len(sampler._anchors[i]) for i in (0, 1)] == [5, 4]
     assert sampler.sample(7, 0, random_state=0).shape == (7, 28, 28)

@@ -3,13 +3,10 @@
 import copy
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import images_to_tensor, validate_images
@@ -17,17 +14,13 @@ from .._torch import (
     DEVICE_CONSTRAINTS,
     forget_fit,
     infer,
-    resolve_device,
-    seeded,
-    torch_seed,
     usable_device,
 )
 from .._training import (
-    channel_stats,
     warn_if_unconverged,
 )
-from ._architectures import ARCHITECTURES, build_network
-from ._fit import PREDICT_BATCH_SIZE, FitState, train
+from ._architectures import ARCHITECTURES
+from ._fit import PREDICT_BATCH_SIZE, first_state, next_state, train
 
 
 class CNNClassifier(ClassifierMixin, BaseEstimator):
@@ -260,7 +253,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self._forget_fit()
         rng = check_random_state(self.random_state)
         try:
-            state = self._fit_state(X, y, rng, classes=None)
+            state = first_state(self, X, y, rng, classes=None)
             schedule = self.lr_schedule if self.lr_schedule == "cosine" else None
             stopped_early = train(
                 self, state, rng, self.n_epochs, schedule, use_validation=True
@@ -313,9 +306,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         )
         try:
             if first_call:
-                state = self._fit_state(X, y, rng, classes=classes)
+                state = first_state(self, X, y, rng, classes=classes)
             else:
-                state = self._more_state(X, y)
+                state = next_state(self, X, y)
             train(self, state, rng, 1, schedule=None, use_validation=False)
         except BaseException:
             if first_call:
@@ -326,80 +319,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _forget_fit(self):
         forget_fit(self, "_layout", "_rng")
-
-    def _fit_state(self, X, y, rng, classes):
-        """Validate a first fit's data and build everything it trains."""
-        target_type = type_of_target(y, input_name="y") if y is not None else None
-        if target_type is not None and (
-            target_type.startswith("multilabel") or target_type.endswith("multioutput")
-        ):
-            raise ValueError(
-                "Multilabel and multioutput targets are not supported; got y of "
-                f"type {target_type!r}. CNNClassifier needs one label per image."
-            )
-        X, y, layout = validate_images(
-            self, X, y, reset=True, image_shape=self.image_shape
-        )
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y if classes is None else classes)
-        if classes is not None and not np.isin(y, encoder.classes_).all():
-            raise ValueError(
-                f"y holds labels {np.setdiff1d(y, encoder.classes_)!r} that are "
-                f"not in classes={list(encoder.classes_)!r}."
-            )
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes; got "
-                f"1 class: {list(encoder.classes_)!r}."
-            )
-        device = resolve_device(self.device)
-        images = images_to_tensor(X, layout)
-        mean, std = channel_stats(images)
-        seed = torch_seed(rng)
-        with seeded(seed, device):
-            module = build_network(
-                self.architecture,
-                layout.channels,
-                len(encoder.classes_),
-                layout.height,
-                layout.width,
-                mean,
-                std,
-            )
-        return FitState(
-            layout=layout,
-            classes=encoder.classes_,
-            images=images,
-            targets=torch.as_tensor(encoder.transform(y), dtype=torch.long),
-            module=module,
-            device=device,
-            history=[],
-        )
-
-    def _more_state(self, X, y):
-        """Validate a later partial_fit's data against the fitted estimator."""
-        X, y, layout = validate_images(self, X, y, reset=False)
-        check_classification_targets(y)
-        unknown = np.setdiff1d(y, self.classes_)
-        if len(unknown):
-            raise ValueError(
-                f"y holds labels {list(unknown)!r} that were not in classes_ "
-                f"{list(self.classes_)!r} when partial_fit was first called."
-            )
-        encoder = LabelEncoder()
-        encoder.classes_ = self.classes_
-        return FitState(
-            layout=self._layout,
-            classes=self.classes_,
-            images=images_to_tensor(X, layout),
-            targets=torch.as_tensor(encoder.transform(y), dtype=torch.long),
-            # A copy, so that a failure midway leaves the fitted module as it was.
-            module=copy.deepcopy(self.module_),
-            device=self.device_,
-            history=list(self.history_),
-            n_iter=self.n_iter_,
-            batch_size=self.batch_size_,
-        )
 
     def _commit(self, state, rng):
         """Set the fitted attributes, all at once at the end of a fit."""

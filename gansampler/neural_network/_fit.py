@@ -1,5 +1,6 @@
 """CNNClassifier's training loop and the state it trains."""
 
+import copy
 import math
 import time
 from dataclasses import dataclass
@@ -8,17 +9,27 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from .._augment import random_affine
-from .._images import ImageLayout
-from .._torch import make_generator, minibatches, seeded, torch_seed
+from .._images import ImageLayout, images_to_tensor, validate_images
+from .._torch import (
+    make_generator,
+    minibatches,
+    resolve_device,
+    seeded,
+    torch_seed,
+)
 from .._training import (
     Budget,
     balanced_weights,
+    channel_stats,
     check_losses,
     progress,
     show_losses,
 )
+from ._architectures import build_network
 
 PREDICT_BATCH_SIZE = 1024
 # n_epochs="auto": the 15 epochs tuned on PneumoniaMNIST's 4,708 images (555
@@ -43,6 +54,82 @@ class FitState:
     history: list
     n_iter: int = 0
     batch_size: int | None = None
+
+
+def first_state(estimator, X, y, rng, classes):
+    """Validate a first fit's data and build everything it trains."""
+    target_type = type_of_target(y, input_name="y") if y is not None else None
+    if target_type is not None and (
+        target_type.startswith("multilabel") or target_type.endswith("multioutput")
+    ):
+        raise ValueError(
+            "Multilabel and multioutput targets are not supported; got y of "
+            f"type {target_type!r}. CNNClassifier needs one label per image."
+        )
+    X, y, layout = validate_images(
+        estimator, X, y, reset=True, image_shape=estimator.image_shape
+    )
+    check_classification_targets(y)
+    encoder = LabelEncoder().fit(y if classes is None else classes)
+    if classes is not None and not np.isin(y, encoder.classes_).all():
+        raise ValueError(
+            f"y holds labels {np.setdiff1d(y, encoder.classes_)!r} that are "
+            f"not in classes={list(encoder.classes_)!r}."
+        )
+    if len(encoder.classes_) < 2:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes; got "
+            f"1 class: {list(encoder.classes_)!r}."
+        )
+    device = resolve_device(estimator.device)
+    images = images_to_tensor(X, layout)
+    mean, std = channel_stats(images)
+    seed = torch_seed(rng)
+    with seeded(seed, device):
+        module = build_network(
+            estimator.architecture,
+            layout.channels,
+            len(encoder.classes_),
+            layout.height,
+            layout.width,
+            mean,
+            std,
+        )
+    return FitState(
+        layout=layout,
+        classes=encoder.classes_,
+        images=images,
+        targets=torch.as_tensor(encoder.transform(y), dtype=torch.long),
+        module=module,
+        device=device,
+        history=[],
+    )
+
+
+def next_state(estimator, X, y):
+    """Validate a later partial_fit's data against the fitted estimator."""
+    X, y, layout = validate_images(estimator, X, y, reset=False)
+    check_classification_targets(y)
+    unknown = np.setdiff1d(y, estimator.classes_)
+    if len(unknown):
+        raise ValueError(
+            f"y holds labels {list(unknown)!r} that were not in classes_ "
+            f"{list(estimator.classes_)!r} when partial_fit was first called."
+        )
+    encoder = LabelEncoder()
+    encoder.classes_ = estimator.classes_
+    return FitState(
+        layout=estimator._layout,
+        classes=estimator.classes_,
+        images=images_to_tensor(X, layout),
+        targets=torch.as_tensor(encoder.transform(y), dtype=torch.long),
+        # A copy, so that a failure midway leaves the fitted module as it was.
+        module=copy.deepcopy(estimator.module_),
+        device=estimator.device_,
+        history=list(estimator.history_),
+        n_iter=estimator.n_iter_,
+        batch_size=estimator.batch_size_,
+    )
 
 
 def class_loss_weights(class_weight, targets, classes):

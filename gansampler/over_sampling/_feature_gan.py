@@ -4,28 +4,19 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from .._images import ImageLayout, images_to_tensor, validate_images
-from .._torch import (
-    MAX_SEED,
-    forget_fit,
-    resolve_device,
-    torch_seed,
-    usable_device,
-)
+from .._images import ImageLayout
+from .._torch import forget_fit, resolve_device, torch_seed
 from .._training import Budget
+from ._gan import feature_sampler
 from ._gan.base import BaseGANSampler
 from ._gan.docs import pick
-from ._gan.feature_space import anchor_batch, learn_feature_space, pick_anchors
+from ._gan.feature_sampler import FeatureSamplerMixin, extractor_network
+from ._gan.feature_space import learn_feature_space, pick_anchors
 from ._gan.networks import build_networks, check_image_size
 from ._gan.steps import FeatureGANStep
 
-# Real images kept per class for residual decoding (drawn at random when a
-# class has more), which bounds the memory of a fitted sampler.
-MAX_ANCHORS = 1000
 # What the first stage (the feature space) depends on, beside seeds and data.
 _FEATURE_STAGE_PARAMS = (
     "encoder_epochs",
@@ -37,7 +28,7 @@ _FEATURE_STAGE_PARAMS = (
 )
 
 
-class FeatureGANSampler(BaseGANSampler):
+class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
     __doc__ = f"""Oversample minority classes with a GAN in a CNN's feature space.
 
     Training has two stages. First a feature space: a small convolutional
@@ -314,81 +305,12 @@ class FeatureGANSampler(BaseGANSampler):
 
     # ------------------------------------------------------------------ fit
 
-    def fit_resample_features(self, X, y):
-        """Train both stages and resample in the feature space.
-
-        The features of the samples of ``X`` come first, then generated
-        ones. This is not :meth:`fit_resample`, which always returns images:
-        imbalanced-learn's pipelines call ``fit_resample`` while fitting and
-        skip samplers while predicting, so a sampler that returned features
-        there would have its pipeline's classifier fitted on features and
-        then handed raw images. Classify features by hand instead::
-
-            F_res, y_res = sampler.fit_resample_features(X, y)
-            clf = LogisticRegression().fit(F_res, y_res)
-            clf.predict(sampler.encode(X_test))
-
-        Parameters
-        ----------
-        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
-            Training images (or tabular rows).
-        y : array-like of shape (n,)
-            Class labels.
-
-        Returns
-        -------
-        F_resampled : ndarray of shape (n_resampled, n_features_out_), float32
-        y_resampled : ndarray of shape (n_resampled,)
-        """
-        y, features, rng = self._fit(X, y)
-        new_X, new_y = [features], [y]
-        for label, n_samples in self.sampling_strategy_.items():
-            if n_samples == 0:
-                continue
-            index = int(np.flatnonzero(self.classes_ == label)[0])
-            made = self._draw_features(np.full(n_samples, index), rng)
-            new_X.append(made.numpy())
-            new_y.append(np.full(n_samples, label, dtype=y.dtype))
-        return np.concatenate(new_X), np.concatenate(new_y)
-
     # n_epochs="auto": 100 epochs (2,000 steps of 64 on 1,300 images, where
     # the defaults were tuned), and never fewer than 2,000 steps.
     _budget = Budget(min_epochs=100, min_steps=2000)
 
     def _forget_fit(self):
         forget_fit(self, "_layout", "_scale", "_space", "_anchors")
-
-    def _extractor_module(self):
-        """The network of the fitted ``extractor``, checked against X.
-
-        The seam is public: a fitted estimator's ``module_`` whose ``embed``
-        gives features, as :class:`CNNClassifier` documents. A
-        :class:`~sklearn.frozen.FrozenEstimator` passes attribute reads
-        through to what it wraps; a fitted search offers its refitted
-        ``best_estimator_``.
-        """
-        extractor = getattr(self.extractor, "best_estimator_", self.extractor)
-        module = getattr(extractor, "module_", None)
-        if module is None or not hasattr(module, "embed"):
-            if hasattr(extractor, "embed"):
-                raise ValueError(
-                    "extractor must be a fitted CNNClassifier; fit it first (and "
-                    "wrap it in sklearn.frozen.FrozenEstimator if the sampler is "
-                    "cloned, as in grid search or cross-validation)."
-                )
-            raise ValueError(
-                "extractor must be a fitted CNNClassifier (or a FrozenEstimator "
-                "or fitted search of one), or None; got "
-                f"extractor={self.extractor!r}."
-            )
-        fitted = getattr(extractor, "image_shape_", None)
-        if fitted != self._layout.image_shape:
-            raise ValueError(
-                f"extractor was fitted on images of shape {fitted}, but X holds "
-                f"images of shape {self._layout.image_shape}; fit the extractor "
-                "on images like X."
-            )
-        return module
 
     def _fit_generator(self, images, y, rng):
         check_image_size(self._layout.height, self._layout.width, type(self).__name__)
@@ -398,7 +320,11 @@ class FeatureGANSampler(BaseGANSampler):
         gan_seeds = [torch_seed(rng) for _ in range(4)]
         anchor_rng = np.random.RandomState(torch_seed(rng))
         labels = torch.as_tensor(targets, dtype=torch.long)
-        module = self._extractor_module() if self.extractor is not None else None
+        module = (
+            extractor_network(self.extractor, self._layout.image_shape)
+            if self.extractor is not None
+            else None
+        )
         # The first stage's file is keyed on what the first stage depends on,
         # so that changing a GAN setting does not retrain the encoder.
         stage_params = {k: getattr(self, k) for k in _FEATURE_STAGE_PARAMS}
@@ -425,7 +351,12 @@ class FeatureGANSampler(BaseGANSampler):
         if space.decoder is not None:
             # Real images for residual decoding (none needed without decoder).
             anchors = pick_anchors(
-                images, targets, len(classes), self._layout, anchor_rng, MAX_ANCHORS
+                images,
+                targets,
+                len(classes),
+                self._layout,
+                anchor_rng,
+                feature_sampler.MAX_ANCHORS,
             )
         feature_layout = ImageLayout(2, 1, features.shape[1], 1, np.dtype("float32"))
         checkpoint = self._checkpoint_path(
@@ -495,7 +426,8 @@ class FeatureGANSampler(BaseGANSampler):
     def _fingerprint(self):
         if self.extractor is None:
             return ()
-        return [t.cpu().numpy() for t in self._extractor_module().state_dict().values()]
+        module = extractor_network(self.extractor, self._layout.image_shape)
+        return [t.cpu().numpy() for t in module.state_dict().values()]
 
     # ----------------------------------------------------------- generation
 
@@ -505,60 +437,4 @@ class FeatureGANSampler(BaseGANSampler):
 
     def _draw_images(self, class_index, rng, codes):
         features = self._draw_features(class_index, rng)
-        layout = self._layout
-        device = usable_device(self.device_)
-        if self.decoder_ is None:
-            return features.view(-1, layout.channels, layout.height, layout.width)
-        if self.decoding == "direct":
-            return self._space.decode(features, device)
-        like = torch.empty(len(features), layout.channels, layout.height, layout.width)
-        anchors = anchor_batch(self._anchors, class_index, layout, rng, like)
-        return self._space.decode_residual(features, anchors, device)
-
-    def encode(self, X):
-        """Features of samples ``X``, in the space the GAN works in.
-
-        A classifier fitted on the output of :meth:`fit_resample_features`
-        predicts ``encode(X_new)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
-            Samples like the training samples.
-
-        Returns
-        -------
-        features : ndarray of shape (n, n_features_out_), float32
-        """
-        check_is_fitted(self, "generator_")
-        X, layout = validate_images(self, X, reset=False)
-        images = images_to_tensor(X, layout)
-        features = self._space.encode(images, usable_device(self.device_))
-        return features.numpy().astype(np.float32)
-
-    def sample_features(self, n_samples, y, *, random_state=None):
-        """Draw ``n_samples`` generated feature vectors of class(es) ``y``.
-
-        :meth:`sample` draws images; this draws what the GAN generates
-        before decoding.
-
-        Parameters
-        ----------
-        n_samples : int
-            Number of samples.
-        y : label or array-like of shape (n_samples,)
-            One class label for all samples, or one label per sample.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draw; ``None`` draws fresh randomness.
-
-        Returns
-        -------
-        features : ndarray of shape (n_samples, n_features_out_), float32
-        """
-        self._check_sample_call(n_samples)
-        class_index = self._class_index(n_samples, y)
-        if random_state is None:
-            random_state = int(np.random.default_rng().integers(MAX_SEED))
-        return self._draw_features(
-            class_index, check_random_state(random_state)
-        ).numpy()
+        return self._features_to_images(features, class_index, rng)

@@ -140,9 +140,7 @@ def black_blocks(image, rs, *, black_blocks, **_):
     height, width = image.shape[:2]
     # Blocks of 2% to 5% of the image side, at least a pixel.
     block = max(1, int(round(rs.uniform(0.02, 0.05) * max(height, width))))
-    small = rs.rand(-(-height // block), -(-width // block)) < rs.uniform(
-        *black_blocks
-    )
+    small = rs.rand(-(-height // block), -(-width // block)) < rs.uniform(*black_blocks)
     mask = np.kron(small, np.ones((block, block), bool))[:height, :width]
     return np.where(mask[..., None], 0.0, image)
 
