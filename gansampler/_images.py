@@ -10,11 +10,16 @@ Accepted forms of ``X``:
   data still works.
 
 Internally images are float32 tensors in NCHW layout. ``uint8`` images are
-scaled to ``[0, 1]``; any other dtype keeps its values. Results go back in the
-caller's layout and dtype through :func:`images_to_numpy`.
+scaled to ``[0, 1]``, ``bool`` images are 0 and 1, and any other dtype keeps
+its values. The rule is the fit's: after fitting, images of another dtype are
+read as the fitted dtype's pixel values (a ``float64`` copy of ``uint8``
+training pixels gives the same answer). Results go back in the caller's
+layout and dtype through :func:`images_to_numpy`; ``bool`` results are
+thresholded at 0.5.
 """
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from math import isqrt
 
 import numpy as np
@@ -22,6 +27,7 @@ import torch
 from sklearn.utils.validation import validate_data
 
 MAX_CHANNELS = 4
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,7 @@ class ImageLayout:
 
 
 def _format_shape(shape):
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    return str(tuple(int(s) for s in shape))
 
 
 def _normalise_image_shape(image_shape):
@@ -85,16 +91,19 @@ def _normalise_image_shape(image_shape):
     return shape
 
 
+def _refuse_1d(X):
+    raise ValueError(
+        f"Expected 2D array, got {np.ndim(X)}D array instead: X of shape "
+        f"{_format_shape(np.shape(X))}. Images go in as (n, H, W), (n, H, W, C) "
+        "or flat (n, D) rows; reshape a single flat image with "
+        "X.reshape(1, -1), or a single feature with X.reshape(-1, 1)."
+    )
+
+
 def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
     n_dim = X.ndim
     if n_dim < 2:
-        raise ValueError(
-            f"Expected 2D array, got {n_dim}D array instead: array={X!r}.\n"
-            "Reshape your data either using array.reshape(-1, 1) if your data "
-            "has a single feature or array.reshape(1, -1) if it contains a "
-            "single sample; images go in as (n, H, W), (n, H, W, C) or flat "
-            "(n, D) rows with image_shape."
-        )
+        _refuse_1d(X)
     if n_dim > 4:
         raise ValueError(
             f"X must be 2-D (n, D), 3-D (n, H, W) or 4-D (n, H, W, C); got X "
@@ -127,6 +136,17 @@ def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
         shape = (X.shape[1], X.shape[2], 1)
     else:
         shape = X.shape[1:]
+        if fitted_layout is None and shape[2] > shape[0]:
+            # (n, C, H, W) with C <= 4 passes as channels-last; this is the
+            # case that can be told.
+            warnings.warn(
+                f"X of shape {_format_shape(X.shape)} is read as channels-last "
+                f"(n, H, W, C): {shape[0]}x{shape[1]} images with {shape[2]} "
+                "channels. If it holds channels-first images (n, C, H, W), "
+                "pass X.transpose(0, 2, 3, 1).",
+                UserWarning,
+                stacklevel=4,
+            )
         if shape[2] > MAX_CHANNELS:
             raise ValueError(
                 f"4-D X is read as channels-last (n, H, W, C) with at most "
@@ -149,6 +169,49 @@ def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
             f"{_format_shape(fitted_layout.image_shape)}."
         )
     return ImageLayout(n_dim, *shape, X.dtype)
+
+
+def _check_range(X):
+    """Refuse values that float32, in which everything is computed, cannot hold."""
+    if X.dtype.kind == "f" and X.dtype.itemsize > 4 and X.size:
+        peak = float(np.max(np.abs(X)))
+        if peak > FLOAT32_MAX:
+            raise ValueError(
+                f"X holds values up to {peak:.3g}, beyond the range of float32 "
+                f"(+-{FLOAT32_MAX:.3g}), in which gansampler computes; rescale X, "
+                "for example to [0, 1]."
+            )
+
+
+def _as_fitted(layout, fitted, X):
+    """The layout of ``X`` read by the fitted scale rule (see the module doc)."""
+    if fitted.is_uint8 and not layout.is_uint8 and X.size:
+        low, high = float(np.min(X)), float(np.max(X))
+        if low < 0 or high > 255:
+            raise ValueError(
+                f"X is {X.dtype} with values in [{low:.4g}, {high:.4g}], but the "
+                "estimator was fitted on uint8 images, whose pixels are 0 to "
+                "255; pass pixels on that scale (X.astype(np.uint8) when they "
+                "are whole numbers)."
+            )
+        if high <= 1:
+            warnings.warn(
+                f"X is {X.dtype} with values in [{low:.4g}, {high:.4g}]; the "
+                "estimator was fitted on uint8 images, so these read as pixel "
+                "values of at most 1 out of 255. Pass X * 255 if X was scaled "
+                "to [0, 1].",
+                UserWarning,
+                stacklevel=4,
+            )
+    elif layout.is_uint8 and not fitted.is_uint8:
+        warnings.warn(
+            f"X is uint8, but the estimator was fitted on {fitted.dtype} images; "
+            "its values are read as they are (0 to 255), not scaled to [0, 1] "
+            "as uint8 training images would be.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return replace(layout, dtype=fitted.dtype)
 
 
 def validate_images(estimator, X, y="no_validation", *, reset, image_shape=None):
@@ -186,15 +249,38 @@ def validate_images(estimator, X, y="no_validation", *, reset, image_shape=None)
         ensure_all_finite=True,
     )
     only_X = isinstance(y, str) and y == "no_validation"
+    if np.ndim(X) == 1:
+        _refuse_1d(X)
+    if not only_X and y is not None:
+        check_labels(y)
     if only_X:
         X = validate_data(estimator, X, **params)
     else:
         X, y = validate_data(estimator, X, y, **params)
+    _check_range(X)
     fitted = None if reset else getattr(estimator, "_layout", None)
     layout = _layout_from_array(X, image_shape, fitted, type(estimator).__name__)
+    if fitted is not None:
+        layout = _as_fitted(layout, fitted, X)
     if reset:
         estimator.n_features_in_ = layout.n_features
     return (X, layout) if only_X else (X, y, layout)
+
+
+def check_labels(y):
+    """Refuse ``None`` labels, which numpy cannot sort among the others."""
+    if y is None:
+        return
+    if not hasattr(y, "dtype"):
+        y = np.asarray(y, dtype=object)
+    if y.dtype.kind == "O":
+        missing = np.flatnonzero([label is None for label in np.ravel(y)])
+        if len(missing):
+            raise ValueError(
+                f"y holds None at {len(missing)} position(s) (the first at index "
+                f"{missing[0]}); every sample needs a label. Drop the unlabelled "
+                "samples, or give them a label of their own."
+            )
 
 
 def images_to_tensor(X, layout):
@@ -216,6 +302,8 @@ def images_to_numpy(images, layout):
     X = images.permute(0, 2, 3, 1).numpy()
     if layout.is_uint8:
         X = np.clip(np.rint(X * 255.0), 0, 255)
+    elif layout.dtype == bool:
+        X = X >= 0.5
     elif np.issubdtype(layout.dtype, np.integer):
         info = np.iinfo(layout.dtype)
         X = np.clip(np.rint(X), info.min, info.max)

@@ -123,21 +123,24 @@ def show_losses(bar, record):
     bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if "loss" in k})
 
 
-def check_losses(record, history, advice, stage=""):
+def check_losses(record, history, advice, first_step=None):
     """Raise FloatingPointError when a loss of ``record`` has diverged.
 
     Diverged means not finite, or over ``EXPLOSION_FACTOR`` times its value
-    in the first epoch of ``history``. ``advice`` says which parameters to
-    change.
+    at the start: the first epoch of ``history``, or, in the first epoch,
+    the losses of the first step (``first_step``, a dict of floats), which
+    the untrained networks computed. A learning rate so high that the loss
+    explodes within the first epoch is caught that way. ``advice`` says
+    which parameters to change.
     """
-    first = history[0] if history else record
+    first = history[0] if history else (first_step or record)
     for key, value in record.items():
         if "loss" not in key:
             continue
         start = abs(first.get(key, value))
         if not math.isfinite(value) or abs(value) > EXPLOSION_FACTOR * max(start, 1.0):
             raise FloatingPointError(
-                f"The {key}{stage} became {value:.4g} at epoch {record['epoch']}, "
+                f"The {key} became {value:.4g} at epoch {record['epoch']}, "
                 f"from {first.get(key, value):.4g} at the start: the fit diverged; "
                 f"{advice}."
             )

@@ -6,8 +6,23 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from sklearn.utils import check_random_state
 
-from ._images import images_to_numpy, images_to_tensor, validate_images
+from ._images import (
+    check_labels,
+    images_to_numpy,
+    images_to_tensor,
+    validate_images,
+)
 from ._torch import forget_fit
+
+
+def _binary_one_hot(y):
+    """``y`` as an array when it is a one-hot binary target (n, 2), else None."""
+    if y is None or np.ndim(y) != 2 or np.shape(y)[1] != 2:
+        return None
+    array = np.asarray(y)
+    if array.dtype.kind not in "biuf" or not np.isin(array, (0, 1)).all():
+        return None
+    return array if (array.sum(axis=1) == 1).all() else None
 
 
 class BaseImageSampler(BaseOverSampler):
@@ -119,13 +134,26 @@ class BaseImageSampler(BaseOverSampler):
         y_resampled : ndarray of shape (n_resampled,)
             Their labels.
         """
-        return self._unfitted_on_error(super().fit_resample, X, y, **params)
+        one_hot, source = _binary_one_hot(y), y
+        if one_hot is not None:
+            # imbalanced-learn gives a one-hot binary y back as one column;
+            # resample its labels and give back the two columns that came in.
+            y = one_hot.argmax(axis=1)
+        X_res, y_res = self._unfitted_on_error(super().fit_resample, X, y, **params)
+        if one_hot is None:
+            return X_res, y_res
+        y_res = np.eye(2, dtype=one_hot.dtype)[y_res]
+        if hasattr(source, "columns"):  # a DataFrame came in: one goes out
+            y_res = type(source)(y_res, columns=source.columns)
+        return X_res, y_res
 
     def _unfitted_on_error(self, fit, X, y, **params):
         # imbalanced-learn sets n_features_in_, _layout and sampling_strategy_
         # one after the other, so a failure part way would leave them behind.
         self._forget_fit()
         try:
+            # imbalanced-learn sorts the labels first, which fails on None.
+            check_labels(y)
             return fit(X, y, **params)
         except BaseException:
             self._forget_fit()

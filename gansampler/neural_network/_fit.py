@@ -13,7 +13,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from .._augment import random_affine
-from .._images import ImageLayout, images_to_tensor, validate_images
+from .._images import ImageLayout, check_labels, images_to_tensor, validate_images
 from .._torch import (
     make_generator,
     minibatches,
@@ -58,6 +58,8 @@ class FitState:
 
 def first_state(estimator, X, y, rng, classes):
     """Validate a first fit's data and build everything it trains."""
+    if y is not None:
+        check_labels(y)
     target_type = type_of_target(y, input_name="y") if y is not None else None
     if target_type is not None and (
         target_type.startswith("multilabel") or target_type.endswith("multioutput")
@@ -216,7 +218,7 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
         best = (math.inf, None, 0)  # loss, weights, epochs without improvement
         stopped_early = False
         bar = progress(n_epochs, 0, estimator.verbose, type(estimator).__name__)
-        step = 0
+        step, first_step = 0, None
         for _ in bar:
             start = time.perf_counter()
             module.train()
@@ -238,6 +240,8 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
                 # Summed on the device: one synchronisation per epoch.
                 total = total + loss.detach() * len(batch)
                 count += len(batch)
+                if first_step is None:
+                    first_step = loss.detach()
                 step += 1
             record = {
                 "epoch": state.n_iter + 1,
@@ -248,6 +252,7 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
                 record,
                 state.history,
                 f"lower learning_rate (now {estimator.learning_rate})",
+                first_step={"train_loss": float(first_step)},
             )
             if valid is not None:
                 valid_loss, valid_score = _evaluate(

@@ -241,6 +241,16 @@ class SuperpixelSampler(BaseImageSampler):
         forget_fit(self, "_layout", "_params")
 
     def _fit_generator(self, images, y, rng):
+        layout = self._layout
+        if self.mode in ("geometric", "both") and min(layout.height, layout.width) < 2:
+            # A flip, rotation or crop of a 1-pixel strip leaves a constant row.
+            raise ValueError(
+                f"mode={self.mode!r} flips, rotates, shears and crops 2-D images, "
+                f"but X holds {layout.height}x{layout.width} images (flat rows "
+                "without a square number of values are read as 1-pixel strips). "
+                "Pass image_shape=(H, W) or (H, W, C) for flat images, or use "
+                "mode='superpixel' for data that are not images."
+            )
         # Checked before any image is made, so a bad range fails at once.
         self._params = {
             name: _check_range(name, getattr(self, name), *bounds)

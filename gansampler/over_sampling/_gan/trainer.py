@@ -143,16 +143,24 @@ class Trainer:
                 start = time.perf_counter()
                 sums = {}
                 for k in range(steps_per_epoch):
+                    first = epoch == first_epoch and k == 0
                     batch = draw(self.batch_size)
                     real = data[batch].to(device, non_blocking=True)
                     labels = targets[batch].to(device, non_blocking=True)
                     losses = self.step(real, labels, epoch * steps_per_epoch + k)
                     for key, value in losses.items():
                         sums[key] = sums.get(key, 0.0) + value.detach()
+                    if first:
+                        first_step = {k: v.detach() for k, v in losses.items()}
                 # One synchronisation per epoch, not per step.
                 record = {"epoch": epoch + 1}
                 record.update({k: float(v) / steps_per_epoch for k, v in sums.items()})
-                check_losses(record, self.history, self.advice)
+                check_losses(
+                    record,
+                    self.history,
+                    self.advice,
+                    {k: float(v) for k, v in first_step.items()},
+                )
                 record["duration"] = time.perf_counter() - start
                 self.history.append(record)
                 show_losses(bar, record)
