@@ -13,6 +13,7 @@ from ._images import (
     validate_images,
 )
 from ._torch import forget_fit
+from ._validation import check_fits_in_memory, reject_bool_numbers
 
 
 def _binary_one_hot(y):
@@ -159,6 +160,10 @@ class BaseImageSampler(BaseOverSampler):
             self._forget_fit()
             raise
 
+    def _validate_params(self):
+        super()._validate_params()
+        reject_bool_numbers(self)
+
     def _forget_fit(self):
         """Delete everything a fit set; subclasses add their private state."""
         forget_fit(self, "_layout")
@@ -175,6 +180,11 @@ class BaseImageSampler(BaseOverSampler):
         rng = check_random_state(self.random_state)
         layout = self._layout
         self._check_class_sizes(y)
+        check_fits_in_memory(
+            sum(self.sampling_strategy_.values()),
+            layout,
+            f"sampling_strategy={self.sampling_strategy!r}",
+        )
         images = images_to_tensor(X, layout)
         self._fit_generator(images, y, rng)
         new_X, new_y = [X], [y]

@@ -19,6 +19,7 @@ from .._torch import (
 from .._training import (
     warn_if_unconverged,
 )
+from .._validation import reject_bool_numbers
 from ._architectures import ARCHITECTURES
 from ._fit import PREDICT_BATCH_SIZE, first_state, next_state, train
 
@@ -316,6 +317,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             raise
         self._commit(state, rng)
         return self
+
+    def _validate_params(self):
+        super()._validate_params()
+        reject_bool_numbers(self)
 
     def _forget_fit(self):
         forget_fit(self, "_layout", "_rng")

@@ -32,6 +32,7 @@ from ..._torch import (
     usable_device,
 )
 from ..._training import Budget, Scale
+from ..._validation import check_fits_in_memory
 from ...base import BaseImageSampler
 from .networks import build_networks, check_image_size
 from .steps import ConditionalGANStep, generator_inputs, warn_if_discriminator_wins
@@ -393,6 +394,7 @@ class BaseGANSampler(BaseImageSampler):
             raise ValueError(
                 f"n_samples must be a positive integer; got n_samples={n_samples!r}."
             )
+        check_fits_in_memory(n_samples, self._layout, f"n_samples={n_samples}")
 
     def _sample(self, n_samples, y, random_state, codes):
         self._check_sample_call(n_samples)

@@ -9,10 +9,12 @@ fit resumes from. DCGAN, InfoGAN and FeatureGAN supply steps; so does a new
 variant (see the user guide's "how the GAN family is built").
 """
 
+import copy
 import hashlib
 import os
 import pickle
 import time
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import torch
 
 from ..._torch import make_generator, seeded
 from ..._training import check_losses, progress, show_losses
+from ..._validation import check_checkpoint_dir
 
 
 def autocast(device):
@@ -196,19 +199,49 @@ class Trainer:
         path = self.checkpoint
         if path is None or not path.is_file():
             return 0
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        if saved["epoch"] > self.n_epochs:
+        optimizers = {}  # their states before loading, to restore on failure
+        try:
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+            if saved["epoch"] > self.n_epochs:
+                return 0
+            # Loaded into copies first, so that a file that does not fit
+            # these networks leaves them as they were.
+            networks = {k: copy.deepcopy(v) for k, v in self.networks.items()}
+            optimizers = {}
+            for name, network in networks.items():
+                network.load_state_dict(saved["networks"][name])
+            for name, optimizer in self.optimizers.items():
+                optimizers[name] = copy.deepcopy(optimizer.state_dict())
+                optimizer.load_state_dict(saved["optimizers"][name])
+            history = list(saved["history"])
+            rng_states = saved["torch_rng"], saved["cuda_rng"], saved["batch_rng"]
+        except Exception as error:  # noqa: BLE001 - any unreadable file
+            for name, state in optimizers.items():
+                self.optimizers[name].load_state_dict(state)
+            self._set_aside(path, error)
             return 0
         for name, network in self.networks.items():
-            network.load_state_dict(saved["networks"][name])
-        for name, optimizer in self.optimizers.items():
-            optimizer.load_state_dict(saved["optimizers"][name])
-        self.history[:] = saved["history"]
-        torch.set_rng_state(saved["torch_rng"])
-        if self.device.type == "cuda" and saved["cuda_rng"] is not None:
-            torch.cuda.set_rng_state(saved["cuda_rng"], self.device)
-        draw.generator.set_state(saved["batch_rng"])
+            network.load_state_dict(networks[name].state_dict())
+        self.history[:] = history
+        torch.set_rng_state(rng_states[0])
+        if self.device.type == "cuda" and rng_states[1] is not None:
+            torch.cuda.set_rng_state(rng_states[1], self.device)
+        draw.generator.set_state(rng_states[2])
         return saved["epoch"]
+
+    @staticmethod
+    def _set_aside(path, error):
+        """Move an unreadable checkpoint aside, so that this fit and later
+        ones train afresh instead of failing on it."""
+        aside = path.with_name(path.name + ".corrupt")
+        os.replace(path, aside)
+        warnings.warn(
+            f"The checkpoint {path} could not be read ({type(error).__name__}), "
+            f"so it was moved to {aside} and training starts afresh; delete "
+            "that file once you no longer need it.",
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 def checkpoint_file(folder, prefix, params, seeds, *arrays):
@@ -224,9 +257,8 @@ def checkpoint_file(folder, prefix, params, seeds, *arrays):
     digest.update(np.asarray(seeds, dtype=np.int64).tobytes())
     for array in arrays:
         digest.update(np.ascontiguousarray(np.asarray(array)).tobytes())
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{prefix}-{digest.hexdigest()[:20]}.pt"
+    check_checkpoint_dir(folder)
+    return Path(folder) / f"{prefix}-{digest.hexdigest()[:20]}.pt"
 
 
 def save_atomic(path, payload):

@@ -1,0 +1,88 @@
+"""Checks of parameters and sizes that scikit-learn's validation lets through."""
+
+import os
+
+from sklearn.utils._param_validation import InvalidParameterError
+
+
+def _takes_bool(constraints):
+    # scikit-learn's "verbose" constraint takes verbose=True on purpose.
+    return any(c is bool or c in ("boolean", "verbose") for c in constraints)
+
+
+def reject_bool_numbers(estimator):
+    """Refuse ``True``/``False`` for numeric parameters.
+
+    ``bool`` is a subclass of ``int`` in Python, so scikit-learn's
+    ``Interval(Integral, ...)`` takes ``n_epochs=True`` as 1: almost always
+    a slip, never what a reader of the code would guess.
+    """
+    constraints = estimator._parameter_constraints
+    for name, value in estimator.get_params(deep=False).items():
+        if isinstance(value, bool) and not _takes_bool(constraints.get(name, [])):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be "
+                f"a number, not a bool; got {name}={value!r}."
+            )
+
+
+def physical_memory():
+    """Bytes of memory of this machine, or None where it cannot be told."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_fits_in_memory(n_images, layout, what):
+    """Refuse a request for more images than this machine's memory holds.
+
+    Without this, ``sample(10**12)`` fails deep in numpy's allocator with a
+    message that names no parameter.
+    """
+    needed = float(n_images) * layout.n_features * 4  # float32 values
+    memory = physical_memory()
+    if memory is not None and needed > memory:
+        raise MemoryError(
+            f"{what} asks for {n_images} new images of {layout.n_features} "
+            f"values, {_size(needed)} as float32, more than this machine's "
+            f"{_size(memory)} of memory; ask for fewer."
+        )
+
+
+def _size(n_bytes):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n_bytes < 1024 or unit == "PiB":
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1024
+
+
+def check_checkpoint_dir(folder):
+    """Refuse a ``checkpoint_dir`` that cannot be a folder, naming it.
+
+    ``""`` would silently mean the current folder, and an existing file or an
+    unwritable place would fail with a bare ``OSError``.
+    """
+    if isinstance(folder, (str, os.PathLike)) and os.fspath(folder) == "":
+        raise ValueError(
+            "checkpoint_dir='' is not a folder; pass a folder's path, or None "
+            "for no checkpoints."
+        )
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ValueError(
+            f"checkpoint_dir={os.fspath(folder)!r} is a file, not a folder; pass "
+            "a folder's path, or None for no checkpoints."
+        )
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise type(error)(
+            f"checkpoint_dir={os.fspath(folder)!r} cannot be created: "
+            f"{error.strerror or error}; pass a folder you can write to, or "
+            "None for no checkpoints."
+        ) from error
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(
+            f"checkpoint_dir={os.fspath(folder)!r} is not writable; pass a "
+            "folder you can write to, or None for no checkpoints."
+        )
