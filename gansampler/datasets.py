@@ -1,12 +1,72 @@
 """Loaders for the image data sets that the benchmarks and examples use."""
 
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 SPLITS = ("train", "val", "test")
 PNEUMONIAMNIST_FILE = "pneumoniamnist.npz"
+
+
+def _check_filename(filename):
+    """A file name, not a path: names stay inside the data folder."""
+    name = os.fspath(filename) if isinstance(filename, os.PathLike) else filename
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"filename must be a file name; got filename={filename!r}.")
+    if (
+        name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or os.sep in name
+        or (os.altsep and os.altsep in name)
+        or Path(name).is_absolute()
+    ):
+        raise ValueError(
+            f"filename must be a bare file name such as 'pneumoniamnist.npz', "
+            f"with no folder or '..' in it; got filename={filename!r}. Pass the "
+            "folder, or the whole path of the file, as path=."
+        )
+    return name
+
+
+def _read_split(place, split):
+    """Images and labels of ``split`` from the .npz file at ``place``."""
+    keys = (f"{split}_images", f"{split}_labels")
+    expected = f"a NumPy .npz archive with arrays {keys[0]!r} and {keys[1]!r}"
+    try:
+        # allow_pickle=False: a data file never needs to run code.
+        data = np.load(place, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(f"{place} is not {expected}: it holds a single array.")
+        with data:
+            if not set(keys) <= set(data.files):
+                raise ValueError(
+                    f"{place} is not {expected}: it holds {sorted(data.files)!r}."
+                )
+            X, y = data[keys[0]], data[keys[1]]
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(
+            f"{place} is not {expected}: it cannot be read ({error})."
+        ) from None
+    except ValueError as error:
+        if str(error).startswith(str(place)):
+            raise
+        # numpy's own ValueError (a file that is not an archive, or object
+        # arrays) talks of unpickling, which a data file never needs.
+        raise ValueError(
+            f"{place} is not {expected}: it is not a .npz archive of plain arrays."
+        ) from None
+    # MedMNIST stores single-label targets as (n, 1).
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if len(X) != len(y):
+        raise ValueError(
+            f"{place} holds {len(X)} {split} images but {len(y)} {split} labels; "
+            "each image needs one label."
+        )
+    return X, y
 
 
 def _candidate_paths(filename, path):
@@ -26,7 +86,9 @@ def load_medmnist(filename, split="train", path=None):
     Parameters
     ----------
     filename : str
-        File name, such as ``"pneumoniamnist.npz"``.
+        File name, such as ``"pneumoniamnist.npz"``; a bare name, so that
+        it stays inside the data folder (a path is refused: pass it as
+        ``path``).
     split : {"train", "val", "test"}, default="train"
         Which split to return.
     path : str or path-like, default=None
@@ -43,16 +105,11 @@ def load_medmnist(filename, split="train", path=None):
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}; got split={split!r}.")
+    filename = _check_filename(filename)
     places = _candidate_paths(filename, path)
     for place in places:
         if place.is_file():
-            with np.load(place) as data:
-                X = data[f"{split}_images"]
-                y = data[f"{split}_labels"]
-            # MedMNIST stores single-label targets as (n, 1).
-            if y.ndim == 2 and y.shape[1] == 1:
-                y = y[:, 0]
-            return X, y
+            return _read_split(place, split)
     looked = ", ".join(str(p) for p in places)
     raise FileNotFoundError(
         f"{filename} was not found; looked in: {looked}. Pass path=..., or set "
