@@ -77,6 +77,15 @@ def _as_images(X, name, image_shape):
     return X, low, (high - low) if high > low else 1.0
 
 
+def _label_kind(y):
+    """"numbers" or "strings" (or the dtype), to compare two label arrays."""
+    if y.dtype.kind in "biuf":
+        return "numbers"
+    if y.dtype.kind in "US" or all(isinstance(v, str) for v in y.tolist()):
+        return "strings"
+    return f"{y.dtype} labels"
+
+
 def _as_labels(y, n_images, X_name, y_name):
     y = np.asarray(y)
     if y.ndim != 1:
@@ -199,6 +208,14 @@ def plot_samples(
     fake, fake_offset, fake_scale = _as_images(X_fake, "X_fake", image_shape)
     y_real = _as_labels(y_real, len(real), "X_real", "y_real")
     y_fake = _as_labels(y_fake, len(fake), "X_fake", "y_fake")
+    kinds = _label_kind(y_real), _label_kind(y_fake)
+    if len(y_real) and len(y_fake) and kinds[0] != kinds[1]:
+        # 1 never equals "1": each class would get only one side drawn.
+        raise ValueError(
+            f"y_real holds {kinds[0]} ({y_real[:3].tolist()!r}...) and y_fake "
+            f"holds {kinds[1]} ({y_fake[:3].tolist()!r}...); label both the same "
+            "way, for example y_fake.astype(y_real.dtype)."
+        )
 
     if classes is None:
         present = [y for y in (y_real, y_fake) if len(y)]

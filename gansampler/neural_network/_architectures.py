@@ -156,6 +156,31 @@ ARCHITECTURES = {
 }
 
 
+def _check_output(module, n_channels, n_classes, height, width):
+    """Run a user's module once on blank images, so that a network of the
+    wrong shape fails here, naming ``architecture``, not deep in training."""
+    shape = (2, n_channels, height, width)
+    was_training = module.training
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            output = module.eval()(torch.zeros(shape))
+    except Exception as error:  # noqa: BLE001 - whatever the user's code raises
+        raise ValueError(
+            f"The module that architecture(n_channels={n_channels}, "
+            f"n_classes={n_classes}) built fails on a batch of images of shape "
+            f"{shape} (N, C, H, W): {type(error).__name__}: {error}"
+        ) from error
+    finally:
+        module.train(was_training)
+    if not isinstance(output, torch.Tensor) or tuple(output.shape) != (2, n_classes):
+        got = tuple(output.shape) if hasattr(output, "shape") else type(output)
+        raise ValueError(
+            f"The module that architecture(n_channels={n_channels}, "
+            f"n_classes={n_classes}) built maps a batch of images of shape "
+            f"{shape} to {got}; it must give logits of shape (2, {n_classes})."
+        )
+
+
 def build_network(architecture, n_channels, n_classes, height, width, mean, std):
     """Build the :class:`ImageNetwork` for ``architecture`` (a name or callable)."""
     standardize = Standardize(mean, std)
@@ -166,6 +191,7 @@ def build_network(architecture, n_channels, n_classes, height, width, mean, std)
                 "architecture must return a torch.nn.Module when called as "
                 f"architecture(n_channels, n_classes); got {type(module).__name__}."
             )
+        _check_output(module, n_channels, n_classes, height, width)
         return ImageNetwork(standardize, module, nn.Identity())
     builder, min_side = ARCHITECTURES[architecture]
     if min(height, width) < min_side:

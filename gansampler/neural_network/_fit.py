@@ -134,6 +134,20 @@ def next_state(estimator, X, y):
     )
 
 
+def _check_split(n, least, estimator):
+    """Refuse a validation split that leaves either side too small."""
+    fraction = estimator.validation_fraction
+    n_valid = math.ceil(fraction * n)
+    if min(n_valid, n - n_valid) < least:
+        raise ValueError(
+            f"early_stopping=True holds out validation_fraction={fraction} of the "
+            f"{n} training images ({n_valid}), which leaves {n - n_valid} to train "
+            f"on; each side needs at least {least} image(s) (one per class). "
+            "Choose a validation_fraction that leaves that many on each side, "
+            "or set early_stopping=False."
+        )
+
+
 def class_loss_weights(class_weight, targets, classes):
     """Per-class loss weights of ``class_weight``, or None."""
     n_classes = len(classes)
@@ -178,6 +192,7 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
         idx = np.arange(len(targets))
         counts = np.bincount(targets.numpy(), minlength=n_classes)
         stratify = targets.numpy() if counts.min() >= 2 else None
+        _check_split(len(idx), n_classes if stratify is not None else 1, estimator)
         train_idx, valid_idx = train_test_split(
             idx,
             test_size=estimator.validation_fraction,
