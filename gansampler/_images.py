@@ -136,17 +136,6 @@ def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
         shape = (X.shape[1], X.shape[2], 1)
     else:
         shape = X.shape[1:]
-        if fitted_layout is None and shape[2] > shape[0]:
-            # (n, C, H, W) with C <= 4 passes as channels-last; this is the
-            # case that can be told.
-            warnings.warn(
-                f"X of shape {_format_shape(X.shape)} is read as channels-last "
-                f"(n, H, W, C): {shape[0]}x{shape[1]} images with {shape[2]} "
-                "channels. If it holds channels-first images (n, C, H, W), "
-                "pass X.transpose(0, 2, 3, 1).",
-                UserWarning,
-                stacklevel=4,
-            )
         if shape[2] > MAX_CHANNELS:
             raise ValueError(
                 f"4-D X is read as channels-last (n, H, W, C) with at most "
@@ -154,6 +143,17 @@ def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
                 "Channels-first images (n, C, H, W) need "
                 "X.transpose(0, 2, 3, 1)."
             )
+    if n_dim == 4 and fitted_layout is None and shape[2] > shape[0]:
+        # (n, C, H, W) with C <= 4 passes as channels-last; this is the
+        # case that can be told.
+        warnings.warn(
+            f"X of shape {_format_shape(X.shape)} is read as channels-last "
+            f"(n, H, W, C): {shape[0]}x{shape[1]} images with {shape[2]} "
+            "channels. If it holds channels-first images (n, C, H, W), "
+            "pass X.transpose(0, 2, 3, 1).",
+            UserWarning,
+            stacklevel=4,
+        )
     if image_shape is not None and fitted_layout is None:
         expected = _normalise_image_shape(image_shape)
         if expected != tuple(shape):

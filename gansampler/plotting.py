@@ -78,7 +78,7 @@ def _as_images(X, name, image_shape):
 
 
 def _label_kind(y):
-    """"numbers" or "strings" (or the dtype), to compare two label arrays."""
+    """ "numbers" or "strings" (or the dtype), to compare two label arrays."""
     if y.dtype.kind in "biuf":
         return "numbers"
     if y.dtype.kind in "US" or all(isinstance(v, str) for v in y.tolist()):
