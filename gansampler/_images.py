@@ -95,8 +95,8 @@ def _refuse_1d(X):
     raise ValueError(
         f"Expected 2D array, got {np.ndim(X)}D array instead: X of shape "
         f"{_format_shape(np.shape(X))}. Images go in as (n, H, W), (n, H, W, C) "
-        "or flat (n, D) rows; reshape a single flat image with "
-        "X.reshape(1, -1), or a single feature with X.reshape(-1, 1)."
+        "or flat (n, D) rows. Reshape your data: X.reshape(1, -1) for a "
+        "single flat image, X.reshape(-1, 1) for a single feature."
     )
 
 
@@ -306,7 +306,8 @@ def images_to_numpy(images, layout):
         X = X >= 0.5
     elif np.issubdtype(layout.dtype, np.integer):
         info = np.iinfo(layout.dtype)
-        X = np.clip(np.rint(X), info.min, info.max)
+        # Clipped in float64: float32 rounds int32's largest value up, past it.
+        X = np.clip(np.rint(X.astype(np.float64)), info.min, info.max)
     X = X.astype(layout.dtype, copy=False)
     n = X.shape[0]
     if layout.ndim == 2:
