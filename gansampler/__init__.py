@@ -9,6 +9,7 @@ from .neural_network import CNNClassifier
 from .over_sampling import (
     DCGANSampler,
     FeatureGANSampler,
+    FeatureSMOTESampler,
     InfoGANSampler,
     SuperpixelSampler,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "CNNClassifier",
     "DCGANSampler",
     "FeatureGANSampler",
+    "FeatureSMOTESampler",
     "InfoGANSampler",
     "SuperpixelSampler",
     "__version__",

@@ -1,10 +1,14 @@
 """The base class of every gansampler sampler."""
 
+from numbers import Integral
+
 import numpy as np
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_target_type
+from imblearn.utils import check_sampling_strategy, check_target_type
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 
 from ._images import (
     check_labels,
@@ -159,6 +163,62 @@ class BaseImageSampler(BaseOverSampler):
         except BaseException:
             self._forget_fit()
             raise
+
+    def _fit(self, X, y):
+        """Validate and learn (:meth:`_fit_generator`) without resampling.
+
+        Returns the checked labels, what ``_fit_generator`` returned and the
+        random state, or leaves the sampler unfitted. Samplers that learn
+        (the GANs) fit through this.
+        """
+        self._validate_params()
+        self._forget_fit()
+        rng = check_random_state(self.random_state)
+        try:
+            check_labels(y)
+            check_classification_targets(y)
+            X, y, _ = self._check_X_y(X, y)
+            self.sampling_strategy_ = check_sampling_strategy(
+                self.sampling_strategy, y, self._sampling_type
+            )
+            self._check_class_sizes(y)
+            fitted = self._fit_generator(images_to_tensor(X, self._layout), y, rng)
+        except BaseException:
+            self._forget_fit()
+            raise
+        return y, fitted, rng
+
+    # Checks of a call that draws from a fitted sampler (``sample``).
+
+    def _check_sample_call(self, n_samples):
+        check_is_fitted(self, "classes_")
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 1
+        ):
+            raise ValueError(
+                f"n_samples must be a positive integer; got n_samples={n_samples!r}."
+            )
+        check_fits_in_memory(n_samples, self._layout, f"n_samples={n_samples}")
+
+    def _class_index(self, n_samples, y):
+        labels = np.asarray(y)
+        if labels.ndim == 0:
+            labels = np.full(n_samples, labels)
+        if labels.shape != (n_samples,):
+            raise ValueError(
+                f"y must be one label or {n_samples} labels (one per image); got "
+                f"y of shape {labels.shape}."
+            )
+        known = set(self.classes_.tolist())
+        unknown = [v for v in np.unique(labels).tolist() if v not in known]
+        if unknown:
+            raise ValueError(
+                f"y holds labels {unknown!r} that {type(self).__name__} was not "
+                f"fitted on; classes_ = {self.classes_.tolist()!r}."
+            )
+        return np.searchsorted(self.classes_, labels)
 
     def _validate_params(self):
         super()._validate_params()

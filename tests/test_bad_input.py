@@ -21,6 +21,7 @@ from gansampler import (
     CNNClassifier,
     DCGANSampler,
     FeatureGANSampler,
+    FeatureSMOTESampler,
     InfoGANSampler,
     SuperpixelSampler,
 )
@@ -41,12 +42,13 @@ def make_estimators():
         DCGANSampler(**TINY_GAN, random_state=0),
         InfoGANSampler(**TINY_GAN, random_state=0),
         FeatureGANSampler(**TINY_GAN, encoder_epochs=1, random_state=0),
+        FeatureSMOTESampler(n_filters=4, encoder_epochs=1, random_state=0),
     ]
 
 
 ESTIMATORS = make_estimators()
 IDS = [type(e).__name__ for e in ESTIMATORS]
-GANS = [e for e in ESTIMATORS if hasattr(e, "sample")]
+GANS = ESTIMATORS[2:5]
 GAN_IDS = [type(e).__name__ for e in GANS]
 SAMPLERS = ESTIMATORS[1:]
 SAMPLER_IDS = IDS[1:]
@@ -111,10 +113,14 @@ def test_wrong_image_shape(estimator):
     estimator.set_params(image_shape=None)
 
 
+# A numeric parameter of each estimator (n_epochs where there is one).
+NUMERIC = {SuperpixelSampler: "max_pixel_ops", FeatureSMOTESampler: "k_neighbors"}
+
+
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
 def test_bool_for_a_number(estimator):
     # Case 10: bool is an int in Python, so n_epochs=True passed as 1.
-    name = "max_pixel_ops" if isinstance(estimator, SuperpixelSampler) else "n_epochs"
+    name = NUMERIC.get(type(estimator), "n_epochs")
     bad = estimator.__class__(**{**estimator.get_params(), name: True})
     with pytest.raises(InvalidParameterError, match=f"{name}.*not a bool"):
         fit(bad, X, Y)
@@ -122,7 +128,7 @@ def test_bool_for_a_number(estimator):
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
 def test_out_of_range_parameter(estimator):
-    name = "max_pixel_ops" if isinstance(estimator, SuperpixelSampler) else "n_epochs"
+    name = NUMERIC.get(type(estimator), "n_epochs")
     bad = estimator.__class__(**{**estimator.get_params(), name: -1})
     with pytest.raises(InvalidParameterError, match=name):
         fit(bad, X, Y)

@@ -337,11 +337,13 @@ def test_a_fit_that_fails_midway_leaves_the_estimator_unfitted(digits):
 def test_a_partial_fit_that_fails_leaves_the_estimator_as_it_was(digits):
     X, y = digits
     clf = CNNClassifier(
-        architecture=lambda c, k: FailingNetwork(c, k, n_ok=3),
+        architecture=lambda c, k: FailingNetwork(c, k, n_ok=4),
         **{k: v for k, v in FAST.items()},
     )
-    clf.partial_fit(X[:60], y[:60])  # 2 batches of 32 -> 2 forward calls
-    proba = clf.predict_proba(X)  # one more call: 3 in all
+    # The check of a user's architecture on blank images, then 2 batches of
+    # 32: 3 forward calls.
+    clf.partial_fit(X[:60], y[:60])
+    proba = clf.predict_proba(X)  # one more call: 4 in all
     with pytest.raises(RuntimeError, match="simulated failure"):
         clf.partial_fit(X, y)
     assert clf.n_iter_ == 1 and len(clf.history_) == 1

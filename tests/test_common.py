@@ -7,6 +7,7 @@ from gansampler import (
     CNNClassifier,
     DCGANSampler,
     FeatureGANSampler,
+    FeatureSMOTESampler,
     InfoGANSampler,
     SuperpixelSampler,
 )
@@ -40,6 +41,8 @@ ESTIMATORS = [
         cls(n_filters=4, latent_dim=8, random_state=0)
         for cls in (DCGANSampler, InfoGANSampler, FeatureGANSampler)
     ],
+    # Tabular rows have no encoder: SMOTE on the columns, defaults as they are.
+    FeatureSMOTESampler(random_state=0),
 ]
 
 # check name -> reason, per estimator.
@@ -50,7 +53,12 @@ EXPECTED_FAILED_CHECKS = {
     "MirrorSampler": {"check_samplers_pandas_sparse": _SPARSE},
     **{
         name: {"check_samplers_pandas_sparse": _SPARSE}
-        for name in ("DCGANSampler", "InfoGANSampler", "FeatureGANSampler")
+        for name in (
+            "DCGANSampler",
+            "InfoGANSampler",
+            "FeatureGANSampler",
+            "FeatureSMOTESampler",
+        )
     },
 }
 

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator
 from gansampler import (
     DCGANSampler,
     FeatureGANSampler,
+    FeatureSMOTESampler,
     InfoGANSampler,
     SuperpixelSampler,
 )
@@ -88,11 +89,14 @@ def _samplers():
         DCGANSampler(**tiny),
         InfoGANSampler(**tiny),
         FeatureGANSampler(encoder_epochs=1, **tiny),
+        FeatureSMOTESampler(
+            k_neighbors=2, n_filters=2, encoder_epochs=1, random_state=0
+        ),
     ]
 
 
 @PROPERTY
-@given(images(min_n=7), st.sampled_from(range(4)), st.data())
+@given(images(min_n=7), st.sampled_from(range(5)), st.data())
 def test_fit_resample_keeps_layout_dtype_and_range(drawn, which, data):
     X, image_shape = drawn
     # At least 3 minority images (the GAN samplers' least), fewer than the

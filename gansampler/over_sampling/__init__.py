@@ -2,7 +2,14 @@
 
 from ._dcgan import DCGANSampler
 from ._feature_gan import FeatureGANSampler
+from ._feature_smote import FeatureSMOTESampler
 from ._infogan import InfoGANSampler
 from ._superpixel import SuperpixelSampler
 
-__all__ = ["DCGANSampler", "FeatureGANSampler", "InfoGANSampler", "SuperpixelSampler"]
+__all__ = [
+    "DCGANSampler",
+    "FeatureGANSampler",
+    "FeatureSMOTESampler",
+    "InfoGANSampler",
+    "SuperpixelSampler",
+]

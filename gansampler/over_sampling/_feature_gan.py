@@ -11,9 +11,9 @@ from .._torch import forget_fit, resolve_device, torch_seed
 from .._training import Budget
 from ._gan import feature_sampler
 from ._gan.base import BaseGANSampler
-from ._gan.docs import pick
+from ._gan.docs import FEATURE_ATTRIBUTES, pick
 from ._gan.feature_sampler import FeatureSamplerMixin, extractor_network
-from ._gan.feature_space import learn_feature_space, pick_anchors
+from ._gan.feature_space import pick_anchors
 from ._gan.networks import build_networks, check_image_size
 from ._gan.steps import FeatureGANStep
 
@@ -54,36 +54,9 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         How many samples each class should have after resampling, exactly
         as in imbalanced-learn. It does not change the training.
 
-    extractor : CNNClassifier, FrozenEstimator or None, default=None
-        A fitted :class:`CNNClassifier` whose penultimate features
-        (:meth:`CNNClassifier.embed`) are the feature space, for images like
-        the training images. ``None`` trains an encoder. Grid search and
-        cross-validation clone their estimators, which unfits a plain
-        classifier; wrap it in :class:`sklearn.frozen.FrozenEstimator` to keep
-        it fitted through clones. An extractor fitted on data that later
-        serves as a test fold leaks that fold into the features.
+{pick("extractor", "decoding", "encoder_epochs", "encoder_learning_rate")}
 
-    decoding : {"residual", "direct"}, default="residual"
-        How generated features become images. ``"direct"`` decodes them.
-        ``"residual"`` adds to a random real image of the class the
-        difference between the decoded generated features and the decoded
-        features of that real image. The new image then changes what the
-        features describe while keeping the real image's fine detail, which
-        a decoder trained with squared error blurs away. The choice was made
-        on validation data (see the user guide). It does not change the
-        training.
-
-    encoder_epochs : int or "auto", default="auto"
-        Epochs of the first stage (encoder and decoder, or decoder alone with
-        an ``extractor``). ``"auto"`` trains 10 epochs, or as many as make 200
-        steps when 10 make fewer. Unused for tabular data.
-
-    encoder_learning_rate : float, default=1e-3
-        Adam learning rate of the first stage (encoder and decoder).
-
-    reconstruction_weight : float, default=1.0
-        Weight of the decoder's mean squared error (on images scaled to
-        [-1, 1]) beside the encoder's classification loss.
+{pick("reconstruction_weight")}
 
     latent_dim : int, default=32
         Size of the generator's noise vector.
@@ -154,14 +127,7 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
     classes_ : ndarray of shape (n_classes,)
         The labels the generator knows.
 
-    encoder_ : torch.nn.Module or None
-        Maps NCHW images (``uint8`` scaled to [0, 1]) to features: the
-        trained encoder, or the extractor's network; ``None`` for tabular
-        data.
-
-    decoder_ : torch.nn.Module or None
-        Maps features to images scaled to [-1, 1] per channel; ``None`` for
-        tabular data.
+{FEATURE_ATTRIBUTES.strip(chr(10))}
 
     classifier_ : torch.nn.Module
         The feature classifier.
@@ -178,15 +144,8 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         adversarial part), ``classifier_loss`` (the feature classifier's loss
         on generated features) and ``duration`` in seconds.
 
-    encoder_history_ : list of dict
-        One entry per first-stage epoch: ``epoch``, ``classification_loss``
-        and ``reconstruction_loss``; empty for tabular data.
-
     n_iter_ : int
         GAN epochs trained.
-
-    n_features_out_ : int
-        Size of the feature space.
 
     device_ : torch.device
         The device used for training.
@@ -320,32 +279,14 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         gan_seeds = [torch_seed(rng) for _ in range(4)]
         anchor_rng = np.random.RandomState(torch_seed(rng))
         labels = torch.as_tensor(targets, dtype=torch.long)
-        module = (
-            extractor_network(self.extractor, self._layout.image_shape)
-            if self.extractor is not None
-            else None
-        )
         # The first stage's file is keyed on what the first stage depends on,
         # so that changing a GAN setting does not retrain the encoder.
         stage_params = {k: getattr(self, k) for k in _FEATURE_STAGE_PARAMS}
-        space, features = learn_feature_space(
-            images,
-            labels,
-            len(classes),
-            self._layout,
-            extractor_module=module,
-            n_epochs=self.encoder_epochs,
-            learning_rate=self.encoder_learning_rate,
-            batch_size=self.batch_size,
-            reconstruction_weight=self.reconstruction_weight,
-            n_filters=self.n_filters,
-            device=device,
-            seeds=feature_seeds,
-            checkpoint=self._checkpoint_path(
-                "features", stage_params, feature_seeds, images, targets
-            ),
-            verbose=self.verbose,
-            name=type(self).__name__,
+        checkpoint = self._checkpoint_path(
+            "features", stage_params, feature_seeds, images, targets
+        )
+        space, features = self._learn_space(
+            images, labels, len(classes), device, feature_seeds, checkpoint
         )
         anchors = {}
         if space.decoder is not None:
@@ -374,12 +315,8 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         )
         self._commit(fitted, classes, device)
         space.classifier = fitted.networks["classifier"].cpu().eval()
-        self.encoder_ = space.encoder
-        self.decoder_ = space.decoder
         self.classifier_ = space.classifier
-        self.encoder_history_ = space.history
-        self.n_features_out_ = features.shape[1]
-        self._space = space
+        self._keep_space(space, features)
         self._anchors = anchors
         # The real samples' features, so that fit_resample need not encode
         # them a second time.

@@ -14,13 +14,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from imblearn.utils import check_sampling_strategy
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
-from ..._images import images_to_numpy, images_to_tensor
+from ..._images import images_to_numpy
 from ..._torch import (
     DEVICE_CONSTRAINTS,
     MAX_SEED,
@@ -32,7 +29,6 @@ from ..._torch import (
     usable_device,
 )
 from ..._training import Budget, Scale
-from ..._validation import check_fits_in_memory
 from ...base import BaseImageSampler
 from .networks import build_networks, check_image_size
 from .steps import ConditionalGANStep, generator_inputs, warn_if_discriminator_wins
@@ -162,25 +158,6 @@ class BaseGANSampler(BaseImageSampler):
         """
         self._fit(X, y)
         return self
-
-    def _fit(self, X, y):
-        """Validate, train; return the checked labels, what the training
-        returned and the random state, or leave the sampler unfitted."""
-        self._validate_params()
-        self._forget_fit()
-        rng = check_random_state(self.random_state)
-        try:
-            check_classification_targets(y)
-            X, y, _ = self._check_X_y(X, y)
-            self.sampling_strategy_ = check_sampling_strategy(
-                self.sampling_strategy, y, self._sampling_type
-            )
-            self._check_class_sizes(y)
-            fitted = self._fit_generator(images_to_tensor(X, self._layout), y, rng)
-        except BaseException:
-            self._forget_fit()
-            raise
-        return y, fitted, rng
 
     def _forget_fit(self):
         forget_fit(self, "_layout", "_scale")
@@ -384,18 +361,6 @@ class BaseGANSampler(BaseImageSampler):
         """
         return self._sample(n_samples, y, random_state, None)
 
-    def _check_sample_call(self, n_samples):
-        check_is_fitted(self, "generator_")
-        if (
-            not isinstance(n_samples, Integral)
-            or isinstance(n_samples, bool)
-            or n_samples < 1
-        ):
-            raise ValueError(
-                f"n_samples must be a positive integer; got n_samples={n_samples!r}."
-            )
-        check_fits_in_memory(n_samples, self._layout, f"n_samples={n_samples}")
-
     def _sample(self, n_samples, y, random_state, codes):
         self._check_sample_call(n_samples)
         class_index = self._class_index(n_samples, y)
@@ -405,24 +370,6 @@ class BaseGANSampler(BaseImageSampler):
         rng = check_random_state(random_state)
         images = self._draw_images(class_index, rng, codes)
         return images_to_numpy(images, self._layout)
-
-    def _class_index(self, n_samples, y):
-        labels = np.asarray(y)
-        if labels.ndim == 0:
-            labels = np.full(n_samples, labels)
-        if labels.shape != (n_samples,):
-            raise ValueError(
-                f"y must be one label or {n_samples} labels (one per image); got "
-                f"y of shape {labels.shape}."
-            )
-        known = set(self.classes_.tolist())
-        unknown = [v for v in np.unique(labels).tolist() if v not in known]
-        if unknown:
-            raise ValueError(
-                f"y holds labels {unknown!r} that {type(self).__name__} was not "
-                f"fitted on; classes_ = {self.classes_.tolist()!r}."
-            )
-        return np.searchsorted(self.classes_, labels)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..._images import images_to_tensor, validate_images
 from ..._torch import MAX_SEED, usable_device
-from .feature_space import anchor_batch
+from .feature_space import anchor_batch, learn_feature_space
 
 # Real images kept per class for residual decoding (drawn at random when a
 # class has more), which bounds the memory of a fitted sampler.
@@ -57,11 +57,45 @@ class FeatureSamplerMixin:
     """Decoding, encoding and feature-space resampling, for feature samplers.
 
     The sampler provides ``_fit(X, y) -> (y, features of X, rng)``,
-    ``_draw_features(class_index, rng) -> float32 tensor``, the checks
-    ``_check_sample_call`` and ``_class_index`` of the GAN samplers, and the
+    ``_draw_features(class_index, rng) -> float32 tensor`` and the
     fitted ``_space``, ``_anchors``, ``_layout``, ``device_`` and
     ``decoding``.
     """
+
+    def _learn_space(self, images, labels, n_classes, device, seeds, checkpoint):
+        """The first stage: a feature space fitted with the sampler's settings
+        (``extractor``, ``encoder_epochs``, ``encoder_learning_rate``,
+        ``batch_size``, ``reconstruction_weight``, ``n_filters``)."""
+        module = (
+            extractor_network(self.extractor, self._layout.image_shape)
+            if self.extractor is not None
+            else None
+        )
+        return learn_feature_space(
+            images,
+            labels,
+            n_classes,
+            self._layout,
+            extractor_module=module,
+            n_epochs=self.encoder_epochs,
+            learning_rate=self.encoder_learning_rate,
+            batch_size=self.batch_size,
+            reconstruction_weight=self.reconstruction_weight,
+            n_filters=self.n_filters,
+            device=device,
+            seeds=seeds,
+            checkpoint=checkpoint,
+            verbose=self.verbose,
+            name=type(self).__name__,
+        )
+
+    def _keep_space(self, space, features):
+        """Set the fitted attributes of the feature space."""
+        self.encoder_ = space.encoder
+        self.decoder_ = space.decoder
+        self.encoder_history_ = space.history
+        self.n_features_out_ = features.shape[1]
+        self._space = space
 
     def fit_resample_features(self, X, y):
         """Fit and resample in the feature space.
