@@ -249,7 +249,9 @@ def validate_images(estimator, X, y="no_validation", *, reset, image_shape=None)
         ensure_all_finite=True,
     )
     only_X = isinstance(y, str) and y == "no_validation"
-    if np.ndim(X) == 1:
+    # Checked before validate_data, whose own message for 1-D X beside a y
+    # blames inconsistent lengths; only where the rank can be read cheaply.
+    if isinstance(X, (np.ndarray, list, tuple)) and np.ndim(X) == 1:
         _refuse_1d(X)
     if not only_X and y is not None:
         check_labels(y)

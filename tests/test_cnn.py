@@ -349,3 +349,44 @@ def test_a_partial_fit_that_fails_leaves_the_estimator_as_it_was(digits):
     assert clf.n_iter_ == 1 and len(clf.history_) == 1
     clf.module_.features.n_ok = 10**6
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+# ------------------------------------------------------------ sample_weight
+
+
+def test_sample_weight_scale_does_not_matter(digits):
+    X, y = digits
+    weights = np.where(y == 3, 4.0, 1.0)
+    a = CNNClassifier(**FAST).fit(X, y, sample_weight=weights).predict_proba(X)
+    b = CNNClassifier(**FAST).fit(X, y, sample_weight=weights * 10).predict_proba(X)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_sample_weight_zero_removes_images_with_class_weights(digits):
+    X, y = digits
+    keep = np.arange(len(y)) % 3 != 0
+    params = dict(FAST, class_weight="balanced")
+    weighted = CNNClassifier(**params).fit(X, y, sample_weight=keep.astype(float))
+    removed = CNNClassifier(**params).fit(X[keep], y[keep])
+    np.testing.assert_array_equal(weighted.predict_proba(X), removed.predict_proba(X))
+
+
+def test_sample_weight_pulls_towards_heavy_images(digits):
+    X, y = digits
+    light = CNNClassifier(**FAST).fit(X, y)
+    heavy = CNNClassifier(**FAST).fit(X, y, sample_weight=np.where(y == 3, 20.0, 1.0))
+    column = list(light.classes_).index(3)
+    pull = [c.predict_proba(X)[:, column].mean() for c in (light, heavy)]
+    assert pull[1] > pull[0]
+
+
+def test_sample_weight_in_partial_fit_and_bad_weights(digits):
+    X, y = digits
+    clf = CNNClassifier(**FAST)
+    clf.partial_fit(X, y, sample_weight=np.ones(len(y)))
+    clf.partial_fit(X, y, sample_weight=np.where(y == 3, 2.0, 1.0))
+    assert clf.n_iter_ == 2
+    with pytest.raises(ValueError, match="Negative values"):
+        CNNClassifier(**FAST).fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="sample_weight.shape"):
+        CNNClassifier(**FAST).fit(X, y, sample_weight=np.ones(3))

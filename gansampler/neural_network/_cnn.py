@@ -236,7 +236,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train a new network on images ``X`` with labels ``y``.
 
         Parameters
@@ -245,6 +245,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             Training images.
         y : array-like of shape (n,)
             Class labels of any type scikit-learn accepts.
+        sample_weight : array-like of shape (n,), default=None
+            Non-negative weight of each image's loss, multiplied with its
+            class weight; the product is scaled to average 1 over the
+            training images. Images of weight 0 are left out of training
+            (scikit-learn's convention: the same as removing them).
 
         Returns
         -------
@@ -254,7 +259,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self._forget_fit()
         rng = check_random_state(self.random_state)
         try:
-            state = first_state(self, X, y, rng, classes=None)
+            state = first_state(
+                self, X, y, rng, classes=None, sample_weight=sample_weight
+            )
             schedule = self.lr_schedule if self.lr_schedule == "cosine" else None
             stopped_early = train(
                 self, state, rng, self.n_epochs, schedule, use_validation=True
@@ -274,7 +281,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             )
         return self
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the network for one more epoch on ``X`` and ``y``.
 
         The first call on an unfitted estimator builds the network; its
@@ -290,6 +297,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             Class labels, all in ``classes_``.
         classes : array-like of shape (n_classes,), default=None
             All class labels; only read on the first call.
+        sample_weight : array-like of shape (n,), default=None
+            Weight of each image's loss, as in :meth:`fit`.
 
         Returns
         -------
@@ -307,9 +316,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         )
         try:
             if first_call:
-                state = first_state(self, X, y, rng, classes=classes)
+                state = first_state(
+                    self, X, y, rng, classes=classes, sample_weight=sample_weight
+                )
             else:
-                state = next_state(self, X, y)
+                state = next_state(self, X, y, sample_weight=sample_weight)
             train(self, state, rng, 1, schedule=None, use_validation=False)
         except BaseException:
             if first_call:

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import _check_sample_weight
 
 from .._augment import random_affine
 from .._images import ImageLayout, check_labels, images_to_tensor, validate_images
@@ -54,9 +55,11 @@ class FitState:
     history: list
     n_iter: int = 0
     batch_size: int | None = None
+    # Per-image weights (float32), or None; images of weight 0 are left out.
+    sample_weight: torch.Tensor | None = None
 
 
-def first_state(estimator, X, y, rng, classes):
+def first_state(estimator, X, y, rng, classes, sample_weight=None):
     """Validate a first fit's data and build everything it trains."""
     if y is not None:
         check_labels(y)
@@ -83,6 +86,7 @@ def first_state(estimator, X, y, rng, classes):
             f"{type(estimator).__name__} needs samples of at least 2 classes; got "
             f"1 class: {list(encoder.classes_)!r}."
         )
+    X, y, weights = _drop_weightless(X, y, sample_weight)
     device = resolve_device(estimator.device)
     images = images_to_tensor(X, layout)
     mean, std = channel_stats(images)
@@ -105,12 +109,14 @@ def first_state(estimator, X, y, rng, classes):
         module=module,
         device=device,
         history=[],
+        sample_weight=weights,
     )
 
 
-def next_state(estimator, X, y):
+def next_state(estimator, X, y, sample_weight=None):
     """Validate a later partial_fit's data against the fitted estimator."""
     X, y, layout = validate_images(estimator, X, y, reset=False)
+    X, y, weights = _drop_weightless(X, y, sample_weight)
     check_classification_targets(y)
     unknown = np.setdiff1d(y, estimator.classes_)
     if len(unknown):
@@ -131,7 +137,33 @@ def next_state(estimator, X, y):
         history=list(estimator.history_),
         n_iter=estimator.n_iter_,
         batch_size=estimator.batch_size_,
+        sample_weight=weights,
     )
+
+
+def _drop_weightless(X, y, sample_weight):
+    """Validate ``sample_weight``; leave out the images it gives weight 0.
+
+    An image of weight 0 contributes nothing to the loss; leaving it out of
+    the batches (and of the standardisation statistics) makes a weight of 0
+    the same as removing the image, as scikit-learn's convention asks.
+    """
+    if sample_weight is None:
+        return X, y, None
+    weights = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    keep = weights > 0
+    weights = torch.as_tensor(weights[keep], dtype=torch.float32)
+    return X[keep], y[keep], weights
+
+
+def _per_sample(class_weights, targets, sample_weight):
+    """Each image's loss weight before scaling: class weight times its own."""
+    weights = None if class_weights is None else class_weights[targets]
+    if sample_weight is not None:
+        weights = sample_weight if weights is None else weights * sample_weight
+    return weights
 
 
 def _check_split(n, least, estimator):
@@ -183,7 +215,7 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
     """
     device = state.device
     module = state.module
-    images, targets = state.images, state.targets
+    images, targets, own = state.images, state.targets, state.sample_weight
     n_classes = len(state.classes)
     weights = class_loss_weights(estimator.class_weight, targets, state.classes)
 
@@ -200,7 +232,9 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
             random_state=rng,
         )
         valid = (images[valid_idx], targets[valid_idx])
+        valid_own = None if own is None else own[valid_idx]
         images, targets = images[train_idx], targets[train_idx]
+        own = None if own is None else own[train_idx]
 
     # Independent seeds for the batch draws and for torch's generators
     # (initialisation was seeded before; dropout now): one seed for both
@@ -222,14 +256,17 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
         optimizer = make_optimizer(estimator, module)
         total_steps = n_epochs * steps_per_epoch
         lr_at = _cosine(estimator.learning_rate, total_steps) if schedule else None
-        loss_weights = None
-        if weights is not None:
-            # Per-sample weights scaled to average 1 over the training
-            # data: the step size does not depend on the weights' scale,
-            # and a batch without the heavy class pulls proportionally
-            # little (torch's weighted mean would renormalise per batch).
-            per_sample = weights[targets.cpu()]
-            loss_weights = (weights / per_sample.mean()).to(device)
+        # Per-image weights scaled to average 1 over the training data: the
+        # step size does not depend on the weights' scale, and a batch
+        # without the heavy images pulls proportionally little (torch's
+        # weighted mean would renormalise per batch).
+        loss_weights = _per_sample(weights, targets.cpu(), own)
+        valid_weights = None
+        if loss_weights is not None:
+            scale = loss_weights.mean()
+            loss_weights = (loss_weights / scale).to(device)
+            if valid is not None:
+                valid_weights = _per_sample(weights, valid[1], valid_own) / scale
         best = (math.inf, None, 0)  # loss, weights, epochs without improvement
         stopped_early = False
         bar = progress(n_epochs, 0, estimator.verbose, type(estimator).__name__)
@@ -248,7 +285,8 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
                     xb = random_affine(xb, generator)
                 with torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
                     logits = module(xb)
-                loss = _weighted_cross_entropy(logits.float(), yb, loss_weights)
+                wb = None if loss_weights is None else loss_weights[batch]
+                loss = _weighted_cross_entropy(logits.float(), yb, wb)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -271,7 +309,7 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
             )
             if valid is not None:
                 valid_loss, valid_score = _evaluate(
-                    module, *valid, device, loss_weights, n_classes
+                    module, *valid, device, valid_weights, n_classes
                 )
                 record.update(valid_loss=valid_loss, valid_score=valid_score)
             record["duration"] = time.perf_counter() - start
@@ -319,9 +357,11 @@ def _cosine(base_lr, total_steps):
 
 
 def _weighted_cross_entropy(logits, targets, weights, reduction="mean"):
+    """Cross-entropy, each image's term times its weight (``weights``, one
+    per image, or None)."""
     losses = F.cross_entropy(logits, targets, reduction="none")
     if weights is not None:
-        losses = losses * weights[targets]
+        losses = losses * weights
     return losses.mean() if reduction == "mean" else losses.sum()
 
 
@@ -333,7 +373,8 @@ def _evaluate(module, images, targets, device, weights, n_classes):
         for batch in minibatches(len(targets), PREDICT_BATCH_SIZE):
             logits = module(images[batch].to(device)).float()
             yb = targets[batch].to(device)
-            losses.append(_weighted_cross_entropy(logits, yb, weights, "sum"))
+            wb = None if weights is None else weights[batch].to(device)
+            losses.append(_weighted_cross_entropy(logits, yb, wb, "sum"))
             predictions.append(logits.argmax(1).cpu())
     module.train()
     predicted = torch.cat(predictions)
