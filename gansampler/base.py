@@ -1,15 +1,22 @@
 """The base class of every gansampler sampler."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_sampling_strategy, check_target_type
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ._filtering import (
+    FILTER_ATTRIBUTES,
+    FILTER_PARAMETERS,
+    keep_confident,
+    keep_confident_fit,
+)
 from ._images import (
     check_labels,
     images_to_numpy,
@@ -31,7 +38,7 @@ def _binary_one_hot(y):
 
 
 class BaseImageSampler(BaseOverSampler):
-    """Base class for oversamplers that make new images of a class.
+    __doc__ = f"""Base class for oversamplers that make new images of a class.
 
     A subclass says only how to make ``n_samples`` new images from the real
     images of one class, in :meth:`_generate`; this class validates the
@@ -50,11 +57,12 @@ class BaseImageSampler(BaseOverSampler):
         imbalanced-learn: a float (binary problems: the wanted ratio of
         minority to majority count), ``"auto"`` (= ``"not majority"``),
         ``"minority"``, ``"not minority"``, ``"not majority"``, ``"all"``, a
-        dict ``{label: wanted count}``, or a callable ``y -> dict``.
+        dict ``{{label: wanted count}}``, or a callable ``y -> dict``.
     random_state : int, RandomState instance or None, default=None
         Seeds everything the sampler draws.
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input.
+{FILTER_PARAMETERS.strip(chr(10))}
 
     Attributes
     ----------
@@ -62,6 +70,7 @@ class BaseImageSampler(BaseOverSampler):
         Number of new images made for each class.
     n_features_in_ : int
         Pixel values per image.
+{FILTER_ATTRIBUTES.strip(chr(10))}
 
     Examples
     --------
@@ -82,17 +91,27 @@ class BaseImageSampler(BaseOverSampler):
     _parameter_constraints = {
         **BaseOverSampler._parameter_constraints,
         "image_shape": [tuple, None],
+        "filter_threshold": [Interval(Real, 0, 1, closed="neither"), None],
+        "filter_classifier": [HasMethods(["fit", "predict_proba"]), None],
     }
 
     # Fewest real images a class needs before this sampler can oversample it.
     _min_class_size = 1
 
     def __init__(
-        self, *, sampling_strategy="auto", random_state=None, image_shape=None
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        image_shape=None,
+        filter_threshold=None,
+        filter_classifier=None,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
         self.image_shape = image_shape
+        self.filter_threshold = filter_threshold
+        self.filter_classifier = filter_classifier
 
     def fit(self, X, y, **params):
         """Check the images and the sampling strategy.
@@ -247,15 +266,25 @@ class BaseImageSampler(BaseOverSampler):
         )
         images = images_to_tensor(X, layout)
         self._fit_generator(images, y, rng)
+        judge = keep_confident_fit(self, X, y, rng)
+        self.filter_rejection_rate_ = {}
         new_X, new_y = [X], [y]
         for label, n_samples in self.sampling_strategy_.items():
             if n_samples == 0:
                 continue
             X_class = images[torch.from_numpy(y == label)]
-            made = self._generate_class(label, X_class, n_samples, rng)
-            self._check_generated(made, X_class, n_samples, label)
-            made = images_to_numpy(made, layout)
-            new_X.append(made.reshape((n_samples,) + X.shape[1:]))
+
+            def make(n, label=label, X_class=X_class):
+                made = self._generate_class(label, X_class, n, rng)
+                self._check_generated(made, X_class, n, label)
+                return images_to_numpy(made, layout).reshape((n,) + X.shape[1:])
+
+            if judge is None:
+                made = make(n_samples)
+            else:
+                made, rate = keep_confident(self, judge, label, make, n_samples)
+                self.filter_rejection_rate_[label] = rate
+            new_X.append(made)
             new_y.append(np.full(n_samples, label, dtype=y.dtype))
         return np.concatenate(new_X), np.concatenate(new_y)
 

@@ -11,7 +11,7 @@ from .._torch import forget_fit, resolve_device, torch_seed
 from .._training import Budget
 from ._gan import feature_sampler
 from ._gan.base import BaseGANSampler
-from ._gan.docs import FEATURE_ATTRIBUTES, pick
+from ._gan.docs import FEATURE_ATTRIBUTES, FILTER_ATTRIBUTES, pick
 from ._gan.feature_sampler import FeatureSamplerMixin, extractor_network
 from ._gan.feature_space import pick_anchors
 from ._gan.networks import build_networks, check_image_size
@@ -113,7 +113,9 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         ``random_state``: with ``None`` each fit draws new seeds and starts
         afresh.
 
-{pick("checkpoint_every", "image_shape", "device", "random_state")}
+{pick("checkpoint_every", "image_shape", "filter_threshold", "filter_classifier")}
+
+{pick("device", "random_state")}
 
     verbose : int, default=0
         0 is silent; 1 or more shows a progress bar over the epochs of each
@@ -152,6 +154,7 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
 
     n_features_in_ : int
         Values per input sample.
+{FILTER_ATTRIBUTES.rstrip(chr(10))}
 
     See Also
     --------
@@ -231,6 +234,8 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         checkpoint_dir=None,
         checkpoint_every=10,
         image_shape=None,
+        filter_threshold=None,
+        filter_classifier=None,
         device="auto",
         random_state=None,
         verbose=0,
@@ -258,6 +263,8 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.image_shape = image_shape
+        self.filter_threshold = filter_threshold
+        self.filter_classifier = filter_classifier
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

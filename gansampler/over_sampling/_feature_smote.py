@@ -15,7 +15,7 @@ from .._torch import (
     usable_device,
 )
 from ..base import BaseImageSampler
-from ._gan.docs import FEATURE_ATTRIBUTES, pick
+from ._gan.docs import FEATURE_ATTRIBUTES, FILTER_ATTRIBUTES, pick
 from ._gan.feature_sampler import FeatureSamplerMixin
 from ._gan.networks import check_image_size
 
@@ -68,7 +68,7 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
         Width of the decoder: channels of its last convolution, doubling at
         each coarser level up to ``8 * n_filters``.
 
-{pick("image_shape", "device")}
+{pick("image_shape", "filter_threshold", "filter_classifier", "device")}
 
     random_state : int, RandomState instance or None, default=None
         Seeds the networks' weights, the batches and the interpolation. The
@@ -96,6 +96,7 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
 
     n_features_in_ : int
         Values per input sample.
+{FILTER_ATTRIBUTES.rstrip(chr(10))}
 
     See Also
     --------
@@ -160,6 +161,8 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
         batch_size=64,
         n_filters=16,
         image_shape=None,
+        filter_threshold=None,
+        filter_classifier=None,
         device="auto",
         random_state=None,
         verbose=0,
@@ -168,6 +171,8 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
             sampling_strategy=sampling_strategy,
             random_state=random_state,
             image_shape=image_shape,
+            filter_threshold=filter_threshold,
+            filter_classifier=filter_classifier,
         )
         self.k_neighbors = k_neighbors
         self.extractor = extractor

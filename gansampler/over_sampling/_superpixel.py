@@ -7,6 +7,7 @@ import torch
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._filtering import FILTER_ATTRIBUTES, FILTER_PARAMETERS
 from .._torch import MAX_SEED, forget_fit
 from ..base import BaseImageSampler
 from ._transforms import augment_many
@@ -48,7 +49,7 @@ def _check_range(name, value, low, high, integer):
 
 
 class SuperpixelSampler(BaseImageSampler):
-    """Oversample minority classes with augmented copies of their real images.
+    __doc__ = f"""Oversample minority classes with augmented copies of real images.
 
     Each new image is a randomly picked real image of its class, transformed
     by geometric changes, superpixel replacement with pixel-level changes, or
@@ -63,11 +64,11 @@ class SuperpixelSampler(BaseImageSampler):
     sampling_strategy : float, str, dict or callable, default="auto"
         How many images each class should have after resampling, exactly as in
         imbalanced-learn (``"auto"`` balances every class to the majority). A
-        dict asks for a count per class: ``{c: 4 * count_c}`` gives three
+        dict asks for a count per class: ``{{c: 4 * count_c}}`` gives three
         augmented copies of every image of class ``c`` on average, plain
         augmentation without balancing.
 
-    mode : {"geometric", "superpixel", "both"}, default="both"
+    mode : {{"geometric", "superpixel", "both"}}, default="both"
         ``"geometric"``: flips, rotation, shear, crop or pad.
         ``"superpixel"``: SLIC superpixels, a random fraction replaced by
         their mean, then up to ``max_pixel_ops`` pixel-level transforms
@@ -135,10 +136,14 @@ class SuperpixelSampler(BaseImageSampler):
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input.
 
+{FILTER_PARAMETERS.strip(chr(10))}
+
     Attributes
     ----------
     sampling_strategy_ : dict
         Number of new images made for each class.
+
+{FILTER_ATTRIBUTES.strip(chr(10))}
 
     n_features_in_ : int
         Pixel values per image.
@@ -212,11 +217,15 @@ class SuperpixelSampler(BaseImageSampler):
         random_state=None,
         n_jobs=None,
         image_shape=None,
+        filter_threshold=None,
+        filter_classifier=None,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
             random_state=random_state,
             image_shape=image_shape,
+            filter_threshold=filter_threshold,
+            filter_classifier=filter_classifier,
         )
         self.mode = mode
         self.flip = flip

@@ -46,7 +46,8 @@ _NOT_IN_CHECKPOINT_KEY = {
     "random_state",
     "extractor",
     "verbose",
-    "output",
+    "filter_threshold",
+    "filter_classifier",
     "decoding",
     "checkpoint_dir",
     "checkpoint_every",
@@ -111,6 +112,8 @@ class BaseGANSampler(BaseImageSampler):
         checkpoint_dir=None,
         checkpoint_every=10,
         image_shape=None,
+        filter_threshold=None,
+        filter_classifier=None,
         device="auto",
         random_state=None,
         verbose=0,
@@ -119,6 +122,8 @@ class BaseGANSampler(BaseImageSampler):
             sampling_strategy=sampling_strategy,
             random_state=random_state,
             image_shape=image_shape,
+            filter_threshold=filter_threshold,
+            filter_classifier=filter_classifier,
         )
         self.latent_dim = latent_dim
         self.n_epochs = n_epochs

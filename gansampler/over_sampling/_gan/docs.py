@@ -7,6 +7,8 @@ same words.
 
 import re
 
+from ..._filtering import FILTER_ATTRIBUTES, FILTER_PARAMETERS
+
 GAN_PARAMETERS = """
     sampling_strategy : float, str, dict or callable, default="auto"
         How many images each class should have after resampling, exactly as in
@@ -148,6 +150,11 @@ FEATURE_ATTRIBUTES = """
         Size of the feature space.
 """
 
+# The filter's entries, shared by every sampler, follow image_shape.
+GAN_PARAMETERS = GAN_PARAMETERS.replace(
+    "\n    device : ", "\n" + FILTER_PARAMETERS.strip("\n") + "\n\n    device : ", 1
+)
+
 GAN_ATTRIBUTES = """
     sampling_strategy_ : dict
         Number of new images made for each class.
@@ -178,6 +185,7 @@ GAN_ATTRIBUTES = """
     n_features_in_ : int
         Pixel values per image.
 """
+GAN_ATTRIBUTES = GAN_ATTRIBUTES.rstrip("\n") + "\n" + FILTER_ATTRIBUTES
 
 
 def _entries(text):

@@ -1,0 +1,94 @@
+"""Keeping only the new images that a classifier of the real images believes.
+
+Few-shot oversampling works when the synthetic images are selected: M2m keeps
+a translated image only when a classifier gives it high probability, and
+feature-space filters of generated samples added points in several studies.
+Every sampler offers it through ``filter_threshold`` and
+``filter_classifier``.
+"""
+
+import math
+
+import numpy as np
+from sklearn.base import clone
+
+from ._torch import torch_seed
+
+# Drawn images per wanted image at most, before the filter gives up.
+MAX_DRAWS_PER_IMAGE = 20
+
+FILTER_PARAMETERS = """
+    filter_threshold : float in (0, 1) or None, default=None
+        Keep only the new images that ``filter_classifier``, fitted on the
+        real training images, assigns to their class with at least this
+        probability, drawing more until each class has its count (at most
+        20 drawn per wanted image; fewer kept is an error that says how many
+        passed). ``None`` keeps every new image.
+
+    filter_classifier : classifier or None, default=None
+        The classifier that judges new images; it is cloned and fitted on the
+        real training images at each ``fit_resample``. ``None`` uses
+        ``CNNClassifier()``, seeded from ``random_state``. Wrap a fitted
+        classifier in :class:`sklearn.frozen.FrozenEstimator` to use it as it
+        is (fitted on data that later serves as a test fold, it leaks that
+        fold). Only used with ``filter_threshold``.
+"""
+
+FILTER_ATTRIBUTES = """
+    filter_rejection_rate_ : dict
+        For each class that got new images, the share of drawn images that
+        the filter rejected; empty without ``filter_threshold``.
+
+    filter_classifier_ : classifier
+        The fitted judge; only with ``filter_threshold``.
+"""
+
+
+def keep_confident_fit(sampler, X, y, rng):
+    """The fitted judge of ``sampler``'s new images, or None without a filter.
+
+    Draws from ``rng`` only when the filter is on, so that a sampler without
+    it gives the same images as before the filter existed.
+    """
+    if sampler.filter_threshold is None:
+        return None
+    if sampler.filter_classifier is None:
+        from .neural_network import CNNClassifier
+
+        judge = CNNClassifier(random_state=torch_seed(rng))
+    else:
+        judge = clone(sampler.filter_classifier)
+    judge.fit(X, y)
+    sampler.filter_classifier_ = judge
+    return judge
+
+
+def keep_confident(sampler, judge, label, make, n_samples):
+    """``n_samples`` new images of ``label`` that ``judge`` believes.
+
+    ``make(n)`` draws ``n`` new images (in the caller's layout). Returns the
+    kept images and the share of drawn images that were rejected.
+    """
+    threshold = sampler.filter_threshold
+    column = list(judge.classes_).index(label)
+    most = MAX_DRAWS_PER_IMAGE * n_samples
+    kept, n_kept, drawn, batch = [], 0, 0, n_samples
+    while True:
+        made = make(batch)
+        drawn += batch
+        passed = made[judge.predict_proba(made)[:, column] >= threshold]
+        kept.append(passed)
+        n_kept += len(passed)
+        if n_kept >= n_samples:
+            return np.concatenate(kept)[:n_samples], 1 - n_kept / drawn
+        if drawn >= most:
+            value = label.item() if isinstance(label, np.generic) else label
+            raise ValueError(
+                f"filter_threshold={threshold} kept {n_kept} of {drawn} new images "
+                f"of class {value!r} ({n_kept / drawn:.1%}), but {n_samples} are "
+                "wanted. Lower filter_threshold, ask for fewer new images with "
+                "sampling_strategy, or train the sampler longer."
+            )
+        # Enough for the rest at the rate seen so far, with a margin.
+        rate = max(n_kept / drawn, 1 / MAX_DRAWS_PER_IMAGE)
+        batch = min(most - drawn, math.ceil(1.2 * (n_samples - n_kept) / rate))
