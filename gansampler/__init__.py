@@ -5,6 +5,7 @@ with scikit-learn's ``fit``/``predict`` API.
 """
 
 from .base import BaseImageSampler
+from .compose import ResampledClassifier
 from .neural_network import CNNClassifier
 from .over_sampling import (
     DCGANSampler,
@@ -23,6 +24,7 @@ __all__ = [
     "FeatureGANSampler",
     "FeatureSMOTESampler",
     "InfoGANSampler",
+    "ResampledClassifier",
     "SuperpixelSampler",
     "__version__",
 ]

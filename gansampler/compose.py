@@ -1,0 +1,170 @@
+"""A classifier that resamples inside ``fit`` and weighs new images apart."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+
+__all__ = ["ResampledClassifier"]
+
+
+class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Fit a classifier on resampled data, new images weighted apart from real.
+
+    In ``fit``, ``sampler`` adds new images to the training data, and
+    ``classifier`` is fitted on real and new images together with
+    per-image weights. Each class's total weight comes from the *real*
+    counts (``class_weight``), and within a class that got new images, the
+    new ones carry ``synthetic_share`` of that total and the real ones the
+    rest. Class weights computed on the resampled counts would give the few
+    real minority images the weight of an ordinary image and let the new
+    ones take over; this keeps the weight that makes class weights work on
+    the real images, and gives the new images a share that a grid search can
+    choose. ``predict`` and ``predict_proba`` are the classifier's, on the
+    images as they come: the sampler runs in ``fit`` only.
+
+    Read more in the :ref:`User Guide <resampled_classifier>`.
+
+    Parameters
+    ----------
+    classifier : classifier or None, default=None
+        Fitted on the resampled data with ``sample_weight``; ``None`` uses
+        ``CNNClassifier()``. Leave its own ``class_weight`` at ``None``: the
+        weights come from here.
+
+    sampler : sampler or None, default=None
+        Anything with imbalanced-learn's ``fit_resample`` that returns the
+        original samples first (every gansampler sampler and
+        imbalanced-learn's over-samplers do); ``None`` uses
+        ``SuperpixelSampler()``, which needs no training.
+
+    class_weight : {"balanced"} or None, default="balanced"
+        Each class's total weight: ``"balanced"`` gives every class the same
+        total (``n_real / n_classes``), ``None`` gives each its real count.
+
+    synthetic_share : float in [0, 1], default=0.5
+        Share of a class's total weight that its new images carry. 0 trains
+        on the real images alone (new images get weight 0, which the
+        classifier treats as absent); 1 leaves the real images of a class
+        that got new images no weight.
+
+    Attributes
+    ----------
+    classifier_ : classifier
+        The fitted classifier.
+
+    sampler_ : sampler
+        The fitted sampler.
+
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    sample_weight_ : ndarray of shape (n_resampled,)
+        The weights the classifier was fitted with (real images first), for
+        inspection.
+
+    See Also
+    --------
+    imblearn.pipeline.Pipeline : a sampler and a classifier without weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from gansampler import CNNClassifier, ResampledClassifier
+    >>> X, y = load_digits(n_class=2, return_X_y=True)
+    >>> keep = (y == 0) | (np.arange(len(y)) < 60)
+    >>> X, y = X[keep].reshape(-1, 8, 8), y[keep]
+    >>> clf = ResampledClassifier(
+    ...     CNNClassifier(n_epochs=2, random_state=0), synthetic_share=0.25
+    ... ).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        "classifier": [HasMethods(["fit", "predict_proba"]), None],
+        "sampler": [HasMethods(["fit_resample"]), None],
+        "class_weight": [StrOptions({"balanced"}), None],
+        "synthetic_share": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    def __init__(
+        self,
+        classifier=None,
+        sampler=None,
+        *,
+        class_weight="balanced",
+        synthetic_share=0.5,
+    ):
+        self.classifier = classifier
+        self.sampler = sampler
+        self.class_weight = class_weight
+        self.synthetic_share = synthetic_share
+
+    def fit(self, X, y):
+        """Resample ``X`` and ``y``, then fit the classifier with weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+            Training images.
+        y : array-like of shape (n,)
+            Class labels.
+
+        Returns
+        -------
+        self : ResampledClassifier
+        """
+        self._validate_params()
+        from .neural_network import CNNClassifier
+        from .over_sampling import SuperpixelSampler
+
+        classifier = clone(self.classifier or CNNClassifier())
+        if not has_fit_parameter(classifier, "sample_weight"):
+            raise ValueError(
+                f"classifier={self.classifier!r} does not take sample_weight in "
+                "fit; ResampledClassifier weighs images through it."
+            )
+        sampler = clone(self.sampler or SuperpixelSampler())
+        n_real = len(y)
+        X_res, y_res = sampler.fit_resample(X, y)
+        weights = self._weights(np.asarray(y_res), n_real)
+        classifier.fit(X_res, y_res, sample_weight=weights)
+        self.sampler_, self.classifier_ = sampler, classifier
+        self.classes_ = classifier.classes_
+        self.sample_weight_ = weights
+        return self
+
+    def _weights(self, y_res, n_real):
+        """Per-image weights: class totals from the real counts, split
+        between real and new images by ``synthetic_share``."""
+        real, new = y_res[:n_real], y_res[n_real:]
+        labels = np.unique(real)
+        weights = np.empty(len(y_res))
+        for label in labels:
+            n_own, n_made = np.sum(real == label), np.sum(new == label)
+            total = n_real / len(labels) if self.class_weight else n_own
+            share = self.synthetic_share if n_made else 0.0
+            weights[:n_real][real == label] = total * (1 - share) / n_own
+            if n_made:
+                weights[n_real:][new == label] = total * share / n_made
+        # Scaled to average 1: the classifier sees weights of the usual size.
+        return weights * len(weights) / weights.sum()
+
+    def predict_proba(self, X):
+        """Class probabilities of ``X``, from the fitted classifier."""
+        check_is_fitted(self)
+        return self.classifier_.predict_proba(X)
+
+    def predict(self, X):
+        """Predicted labels of ``X``, from the fitted classifier."""
+        check_is_fitted(self)
+        return self.classifier_.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
