@@ -123,7 +123,8 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
     >>> X, y = X.reshape(-1, 8, 8), y
     >>> keep = (y == 0) | (np.arange(len(y)) < 60)
     >>> X, y = X[keep], y[keep]
-    >>> X_res, y_res = FeatureSMOTESampler(random_state=0).fit_resample(X, y)
+    >>> sampler = FeatureSMOTESampler(encoder_epochs=2, random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
     >>> np.bincount(y_res) == np.bincount(y).max()
     array([ True,  True])
     """
