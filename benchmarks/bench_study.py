@@ -35,13 +35,15 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import TunedThresholdClassifierCV, train_test_split
 
 from gansampler import (
     CNNClassifier,
     DCGANSampler,
     FeatureGANSampler,
+    FeatureSMOTESampler,
     InfoGANSampler,
+    ResampledClassifier,
     SuperpixelSampler,
 )
 from gansampler.datasets import load_pneumoniamnist
@@ -49,24 +51,59 @@ from gansampler.datasets import load_pneumoniamnist
 N_MINORITY = (10, 25, 50, 100, 250)
 
 
+def parse_method(method):
+    """A method name's parts: ``base[@strategy][+filter<p>][+weighted<s>][+cw]``.
+
+    ``featuresmote@0.25+cw`` resamples the minority to a quarter of the
+    majority with FeatureSMOTESampler, then trains with class weights;
+    ``dcgan+filter0.9`` keeps only new images that a CNNClassifier of the
+    real images gives 0.9 for their class; ``featuresmote+weighted0.25``
+    is a ResampledClassifier whose new images carry a quarter of their
+    class's weight. Every such setting is chosen on the validation split
+    (``--split val``) before it is run on the test split.
+    """
+    base, *options = method.split("+")
+    base, _, strategy = base.partition("@")
+    parts = {"base": base, "strategy": float(strategy) if strategy else "auto"}
+    for option in options:
+        if option == "cw":
+            parts["class_weight"] = "balanced"
+        elif option.startswith("filter"):
+            parts["filter"] = float(option[len("filter") :])
+        elif option.startswith("weighted"):
+            parts["share"] = float(option[len("weighted") :])
+        else:
+            raise ValueError(f"unknown option {option!r} in method {method!r}")
+    return parts
+
+
 def make_sampler(method, seed, min_count, gan_params=None):
-    """The sampler of a method, or None; every one balances (``"auto"``)."""
+    """The sampler of a method, or None; ``"auto"`` balances."""
     gan_params = gan_params or {}
-    if method == "ros":
-        return RandomOverSampler(random_state=seed)
-    if method == "smote":
+    parts = parse_method(method)
+    base, strategy = parts["base"], parts["strategy"]
+    common = {"random_state": seed, "sampling_strategy": strategy}
+    if "filter" in parts:
+        common["filter_threshold"] = parts["filter"]
+    if base in ("ros", "ros_augment"):
+        return RandomOverSampler(random_state=seed, sampling_strategy=strategy)
+    if base == "smote":
         # SMOTE needs more neighbours than it asks for.
-        return SMOTE(random_state=seed, k_neighbors=min(5, min_count - 1))
-    if method == "dcgan":
-        return DCGANSampler(random_state=seed, **gan_params)
-    if method == "infogan":
-        return InfoGANSampler(random_state=seed, **gan_params)
-    if method == "featuregan":
-        return FeatureGANSampler(random_state=seed, **gan_params)
-    if method.startswith("superpixel_"):
-        return SuperpixelSampler(
-            mode=method.split("_", 1)[1], random_state=seed, n_jobs=2
+        return SMOTE(
+            random_state=seed,
+            sampling_strategy=strategy,
+            k_neighbors=min(5, min_count - 1),
         )
+    if base == "dcgan":
+        return DCGANSampler(**common, **gan_params)
+    if base == "infogan":
+        return InfoGANSampler(**common, **gan_params)
+    if base == "featuregan":
+        return FeatureGANSampler(**common, **gan_params)
+    if base == "featuresmote":
+        return FeatureSMOTESampler(**common, k_neighbors=min(5, min_count - 1))
+    if base.startswith("superpixel_"):
+        return SuperpixelSampler(mode=base.split("_", 1)[1], n_jobs=2, **common)
     return None
 
 
@@ -88,17 +125,36 @@ def imblearn_resample(sampler, X, y):
 
 def run_one(method, seed, X, y, classifier_params, gan_params):
     min_count = np.bincount(y)[np.bincount(y) > 0].min()
+    parts = parse_method(method)
     sampler = make_sampler(method, seed, min_count, gan_params)
+    weights = parts.get("class_weight")
+    if parts["base"] == "class_weight":
+        weights = "balanced"
+    clf = CNNClassifier(
+        random_state=seed,
+        class_weight=weights,
+        augment=parts["base"] == "ros_augment",
+        **classifier_params,
+    )
+    if parts["base"] == "threshold":
+        # Tuned for balanced accuracy by internal 5-fold cross-validation on
+        # the training data (scikit-learn's default).
+        clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
+    if "share" in parts:
+        # The sampler runs inside the classifier's fit; its time counts there.
+        # imbalanced-learn's samplers take flat rows (read back as 28x28).
+        if parts["base"] in ("ros", "smote"):
+            X = X.reshape(len(X), -1)
+        clf = ResampledClassifier(clf, sampler, synthetic_share=parts["share"])
+        sampler = None
     resample_s = 0.0
     if sampler is not None:
         start = time.perf_counter()
-        if method in ("ros", "smote"):
+        if parts["base"] in ("ros", "ros_augment", "smote"):
             X, y = imblearn_resample(sampler, X, y)
         else:
             X, y = sampler.fit_resample(X, y)
         resample_s = time.perf_counter() - start
-    weights = "balanced" if method == "class_weight" else None
-    clf = CNNClassifier(random_state=seed, class_weight=weights, **classifier_params)
     start = time.perf_counter()
     clf.fit(X, y)
     return clf, resample_s, time.perf_counter() - start, len(y)
@@ -152,6 +208,12 @@ def main():
     parser.add_argument(
         "--reference", action="store_true", help="also fit on the full training set"
     )
+    parser.add_argument(
+        "--split",
+        choices=["test", "val"],
+        default="test",
+        help="part A's evaluation split: 'val' to choose a method's settings",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = Path(args.out) if args.out else RESULTS / f"study_{args.part}.jsonl"
@@ -160,7 +222,7 @@ def main():
 
     if args.part == "A":
         path = data_path(args.data)
-        X_test, y_test = load_pneumoniamnist("test", path)
+        X_test, y_test = load_pneumoniamnist(args.split, path)
         classifier_params, gan_params = {}, {}
         sizes = list(args.n_minority) + (["full"] if args.reference else [])
     else:
@@ -195,6 +257,7 @@ def main():
                 pred = clf.classes_[proba.argmax(axis=1)]
                 row = {
                     "part": args.part,
+                    "split": args.split if args.part == "A" else "test",
                     "method": method,
                     "n_minority": n,
                     "seed": seed,
