@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from gansampler import (
@@ -280,6 +281,17 @@ def test_exploding_loss_is_divergence(estimator):
     with pytest.raises(FloatingPointError, match="diverged.*learning_rate"):
         fit(bad, X, Y)
     assert not hasattr(bad, "n_features_in_")
+
+
+def test_collapsed_generator_warns():
+    # Case 6 for FeatureGANSampler: its losses stay bounded at
+    # learning_rate=1e10, but every draw becomes the same sample.
+    bad = FeatureGANSampler(**{**TINY_GAN, "n_epochs": 3}, encoder_epochs=1)
+    with pytest.warns(ConvergenceWarning, match="collapsed.*learning_rate"):
+        bad.set_params(learning_rate=1e10, random_state=0).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*collapsed")
+        FeatureGANSampler(**TINY_GAN, encoder_epochs=1, random_state=0).fit(X, Y)
 
 
 def test_plot_samples_refuses_labels_of_two_kinds():

@@ -9,11 +9,13 @@ or other networks overrides :meth:`_make_step` or :meth:`_build_networks`.
 
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -281,6 +283,34 @@ class BaseGANSampler(BaseImageSampler):
         self.n_iter_ = len(fitted.history)
         self.device_ = device
         self._scale = fitted.scale
+        self._warn_if_collapsed()
+
+    def _warn_if_collapsed(self, per_class=16):
+        """ConvergenceWarning when the generator gives one output per class.
+
+        A learning rate far too high can saturate the generator's output
+        layer without the losses exploding (bounded losses, a discriminator
+        that learns at its own rate); every draw is then the same sample.
+        Drawn with a private random state: the sampler's own stays as it is.
+        """
+        index = np.repeat(np.arange(len(self.classes_)), per_class)
+        made = BaseGANSampler._draw_images(
+            self, index, np.random.RandomState(0), None
+        ).flatten(1)
+        for k, label in enumerate(self.classes_):
+            rows = made[k * per_class : (k + 1) * per_class]
+            spread = (rows - rows[0]).abs().max().item()
+            if spread <= 1e-6 * max(rows.abs().max().item(), 1e-12):
+                label = label.item() if isinstance(label, np.generic) else label
+                advice = self._divergence_advice()
+                warnings.warn(
+                    f"{type(self).__name__}'s generator collapsed: {per_class} "
+                    f"draws of class {label!r} gave the same sample. "
+                    f"{advice[0].upper()}{advice[1:]}.",
+                    ConvergenceWarning,
+                    stacklevel=5,
+                )
+                return
 
     def _n_code_inputs(self):
         """Generator inputs beyond noise and label (InfoGAN's codes): none."""
