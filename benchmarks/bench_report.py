@@ -67,6 +67,37 @@ def table_a(rows, metric):
     return "\n".join(lines)
 
 
+def table_compare(new, old, metrics=("balanced_accuracy", "roc_auc")):
+    """Part A rows of ``new`` beside ``old`` on the same seeds, and ``old``
+    on all its seeds: for a change that reruns part of the study."""
+    cells_new, cells_old = (
+        group(new, "method", "n_minority"),
+        group(old, "method", "n_minority"),
+    )
+    header = ["method", "n"]
+    for metric in metrics:
+        header += [f"{metric} now", "before, same seeds", "before, all seeds"]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for method, n in sorted(
+        cells_new, key=lambda k: (k[1], ORDER.index(k[0]) if k[0] in ORDER else 99)
+    ):
+        found = cells_new[(method, n)]
+        seeds = {r["seed"] for r in found}
+        before = cells_old.get((method, n), [])
+        same = [r for r in before if r["seed"] in seeds]
+        row = [method, str(n)]
+        for metric in metrics:
+            row += [
+                f"{cell([r[metric] for r in found])} ({len(found)})",
+                f"{cell([r[metric] for r in same])} ({len(same)})" if same else "",
+                f"{cell([r[metric] for r in before])} ({len(before)})"
+                if before
+                else "",
+            ]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
 def table_b(rows):
     metrics = ["balanced_accuracy", "macro_f1", "resample_s", "fit_s"]
     cells = group(rows, "method", "n_minority")
@@ -133,7 +164,17 @@ def plot_a(rows, path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plot", default=None, help="PNG path for part A's plot")
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        default=None,
+        help="part A result files of a rerun, shown beside results/study_A.jsonl",
+    )
     args = parser.parse_args()
+    if args.compare:
+        new = [row for name in args.compare for row in load("A", name)]
+        print(table_compare(new, load("A")))
+        return
     rows_a = load("A")
     if rows_a:
         for metric in [
