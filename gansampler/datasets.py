@@ -6,6 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ._folders import load_image_folder, save_image_folder
+
+__all__ = [
+    "load_image_folder",
+    "load_medmnist",
+    "load_pneumoniamnist",
+    "save_image_folder",
+]
+
 SPLITS = ("train", "val", "test")
 PNEUMONIAMNIST_FILE = "pneumoniamnist.npz"
 

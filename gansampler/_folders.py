@@ -1,0 +1,211 @@
+"""Image folders: one subfolder per class, read and written with Pillow."""
+
+import os
+import shutil
+import tempfile
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+COLORS = ("auto", "gray", "rgb")
+
+
+def _class_folders(root):
+    if not root.is_dir():
+        raise ValueError(f"path={str(root)!r} is not a folder of class folders.")
+    folders = sorted(
+        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
+    if not folders:
+        raise ValueError(
+            f"{root} holds no class folders; put the images of each class in a "
+            "folder of their own, named after the class."
+        )
+    return folders
+
+
+def _image_files(folder):
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in EXTENSIONS
+    )
+    if not files:
+        raise ValueError(
+            f"The class folder {folder} holds no images ({', '.join(EXTENSIONS)}); "
+            "remove it, or add its images."
+        )
+    return files
+
+
+def _check_size(image_size):
+    if image_size is None:
+        return None
+    if isinstance(image_size, Integral) and not isinstance(image_size, bool):
+        image_size = (image_size, image_size)
+    ok = (
+        isinstance(image_size, (tuple, list))
+        and len(image_size) == 2
+        and all(isinstance(s, Integral) and not isinstance(s, bool) for s in image_size)
+        and min(image_size) > 0
+    )
+    if not ok:
+        raise ValueError(
+            "image_size must be None, a positive int or a (height, width) pair "
+            f"of positive ints; got image_size={image_size!r}."
+        )
+    return int(image_size[0]), int(image_size[1])
+
+
+def _open(path):
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.copy()
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise ValueError(f"{path} cannot be read as an image: {error}") from None
+
+
+def load_image_folder(path, image_size=None, color="auto"):
+    """Read images from a folder with one subfolder per class.
+
+    The layout that image data sets and torchvision's ``ImageFolder`` use::
+
+        path/normal/0001.png
+        path/normal/0002.png
+        path/pneumonia/0001.jpeg
+
+    Files are read with Pillow, in the order of their names within each
+    class, classes in the order of their folder names. Files whose extension
+    is not an image's (.png, .jpg, .jpeg, .tif, .tiff, .bmp) and hidden files
+    are left alone.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder of class folders.
+    image_size : int, (int, int) or None, default=None
+        ``(height, width)`` to resize every image to (bilinear, with
+        Pillow's antialiasing when shrinking); an int for square images.
+        ``None`` keeps the sizes, which must then all be the same.
+    color : {"auto", "gray", "rgb"}, default="auto"
+        ``"gray"`` converts every image to 8-bit grayscale, ``"rgb"`` to 8-bit
+        RGB. ``"auto"`` gives grayscale when every image is grayscale and RGB
+        otherwise (transparency is dropped).
+
+    Returns
+    -------
+    X : ndarray of shape (n, H, W) or (n, H, W, 3), dtype uint8
+        The images.
+    y : ndarray of shape (n,)
+        The class of each image: the name of its folder (str).
+    """
+    if color not in COLORS:
+        raise ValueError(f"color must be one of {COLORS}; got color={color!r}.")
+    size = _check_size(image_size)
+    root = Path(path).expanduser()
+    entries = [
+        (folder.name, file)
+        for folder in _class_folders(root)
+        for file in _image_files(folder)
+    ]
+    images = [_open(file) for _, file in entries]
+    if color == "auto":
+        gray = all(image.mode in ("1", "L", "LA", "I", "I;16", "F") for image in images)
+        color = "gray" if gray else "rgb"
+    mode = "L" if color == "gray" else "RGB"
+    arrays, first = [], None
+    for (_, file), image in zip(entries, images, strict=True):
+        image = image.convert(mode)
+        if size is not None:
+            image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+        elif first is None:
+            first = (file, image.size)
+        elif image.size != first[1]:
+            raise ValueError(
+                f"{file} is {image.size[0]}x{image.size[1]} (width x height) but "
+                f"{first[0]} is {first[1][0]}x{first[1][1]}; pass image_size=(H, W) "
+                "to resize every image to one size."
+            )
+        arrays.append(np.asarray(image, dtype=np.uint8))
+    y = np.array([label for label, _ in entries])
+    return np.stack(arrays), y
+
+
+def _check_label(label):
+    name = str(label)
+    if name in ("", ".", "..") or "/" in name or "\\" in name or os.sep in name:
+        raise ValueError(
+            f"The label {name!r} cannot name a class folder: labels must be "
+            "non-empty and hold no '/', '\\' or '..'."
+        )
+    return name
+
+
+def save_image_folder(X, y, path, image_shape=None):
+    """Write images as a folder with one subfolder per class (PNG files).
+
+    Written to a temporary folder beside ``path`` and renamed at the end, so
+    that a failure leaves nothing at ``path``. :func:`load_image_folder` reads
+    it back (the images grouped by class, in their order within each class).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W), (n, H, W, C) or (n, D), dtype uint8
+        The images: 1 (grayscale), 3 (RGB) or 4 (RGBA) channels.
+    y : array-like of shape (n,)
+        Their classes; each becomes a folder named ``str(label)``.
+    path : str or path-like
+        The folder to create; it must not exist yet.
+    image_shape : tuple or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat 2-D ``X``.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The folder written.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if X.dtype != np.uint8:
+        raise ValueError(
+            f"X must hold uint8 pixels to be written as PNG files; got {X.dtype}. "
+            "Scale the images to 0-255 and use X.astype(np.uint8)."
+        )
+    if X.ndim == 2:
+        if image_shape is None:
+            raise ValueError(
+                "X holds flat rows; pass image_shape=(H, W) or (H, W, C) to write "
+                "them as images."
+            )
+        X = X.reshape((len(X),) + tuple(image_shape))
+    if X.ndim == 4 and X.shape[3] == 1:
+        X = X[..., 0]
+    if X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[3] not in (3, 4)):
+        raise ValueError(
+            "X must be (n, H, W), (n, H, W, 1, 3 or 4) or flat rows with "
+            f"image_shape; got X of shape {X.shape}."
+        )
+    if len(y) != len(X):
+        raise ValueError(f"X holds {len(X)} images but y holds {len(y)} labels.")
+    names = {label: _check_label(label) for label in np.unique(y)}
+    target = Path(path).expanduser()
+    if target.exists():
+        raise ValueError(
+            f"path={str(target)!r} exists already; save_image_folder writes a "
+            "new folder and never overwrites one."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for index, (image, label) in enumerate(zip(X, y, strict=True)):
+            folder = partial / names[label]
+            folder.mkdir(exist_ok=True)
+            Image.fromarray(image).save(folder / f"{index:06d}.png")
+        os.replace(partial, target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return target
