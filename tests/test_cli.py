@@ -1,0 +1,124 @@
+"""The command line: gansampler resample."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gansampler.cli import main
+from gansampler.datasets import load_image_folder, load_medmnist, save_image_folder
+
+RNG = np.random.RandomState(0)
+X = RNG.randint(0, 256, size=(30, 8, 8)).astype(np.uint8)
+Y = np.r_[np.zeros(22, int), np.ones(8, int)]
+
+
+def _npz(path):
+    np.savez(
+        path,
+        train_images=X,
+        train_labels=Y[:, None],
+        test_images=X[:5],
+        test_labels=Y[:5, None],
+    )
+    return path
+
+
+def test_resample_npz_keeps_form_and_other_splits(tmp_path, capsys):
+    source = _npz(tmp_path / "in.npz")
+    assert (
+        main(
+            [
+                "resample",
+                "--sampler",
+                "superpixel",
+                "--input",
+                str(source),
+                "--output",
+                str(tmp_path / "out.npz"),
+            ]
+        )
+        == 0
+    )
+    X_res, y_res = load_medmnist("out.npz", path=tmp_path)
+    np.testing.assert_array_equal(X_res[:30], X)
+    assert np.bincount(y_res).tolist() == [22, 22]
+    with np.load(tmp_path / "out.npz") as data:
+        assert data["train_labels"].shape == (44, 1)
+        np.testing.assert_array_equal(data["test_images"], X[:5])
+    assert "30 images in, 44 out" in capsys.readouterr().out
+
+
+def test_resample_image_folder(tmp_path):
+    save_image_folder(X, np.array(["normal", "rare"])[Y], tmp_path / "in")
+    code = main(
+        [
+            "resample",
+            "--sampler",
+            "ros",
+            "--input",
+            str(tmp_path / "in"),
+            "--output",
+            str(tmp_path / "out"),
+            "--sampling-strategy",
+            "0.5",
+        ]
+    )
+    assert code == 0
+    X_res, y_res = load_image_folder(tmp_path / "out")
+    assert X_res.shape[1:] == (8, 8)
+    assert sorted(np.unique(y_res, return_counts=True)[1].tolist()) == [11, 22]
+
+
+def test_bad_input_leaves_no_output(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("x")
+    assert (
+        main(
+            [
+                "resample",
+                "--sampler",
+                "dcgan",
+                "--input",
+                str(tmp_path / "notes.txt"),
+                "--output",
+                str(tmp_path / "o.npz"),
+            ]
+        )
+        == 2
+    )
+    assert "neither an image folder nor a .npz" in capsys.readouterr().err
+    source = _npz(tmp_path / "in.npz")
+    (tmp_path / "taken.npz").write_bytes(b"")
+    assert (
+        main(
+            [
+                "resample",
+                "--sampler",
+                "superpixel",
+                "--input",
+                str(source),
+                "--output",
+                str(tmp_path / "taken.npz"),
+            ]
+        )
+        == 2
+    )
+    assert "exists already" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["resample", "--sampler", "nope", "--input", "a", "--output", "b"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.npz",
+        "notes.txt",
+        "taken.npz",
+    ]
+
+
+def test_python_m_gansampler_help():
+    done = subprocess.run(
+        [sys.executable, "-m", "gansampler", "resample", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "--sampler" in done.stdout and "featuresmote" in done.stdout
