@@ -111,11 +111,82 @@ def resample(args):
     else:
         X_res, y_res = sampler.fit_resample(X, y)
     _write(target, X_res, y_res, others, args.split)
-    counts = dict(zip(*np.unique(y_res, return_counts=True), strict=True))
+    labels, counts = np.unique(y_res, return_counts=True)
+    counts = dict(zip(labels.tolist(), counts.tolist(), strict=True))
     print(
         f"{args.sampler}: {len(X)} images in, {len(X_res)} out "
         f"({', '.join(f'{k}: {v}' for k, v in counts.items())}) -> {target}"
     )
+
+
+def load_study_data(spec, split="train", image_size=None):
+    """The study's data: ``digits`` (built in), a .npz or an image folder."""
+    if spec == "digits":
+        from sklearn.datasets import load_digits
+
+        # Two classes whole and eight cut to a tenth (at least 2 images),
+        # as part B of the project's study.
+        X, y = load_digits(return_X_y=True)
+        rng = np.random.RandomState(0)
+        keep = np.concatenate(
+            [
+                np.flatnonzero(y == k)
+                if k < 2
+                else rng.choice(np.flatnonzero(y == k), 18, replace=False)
+                for k in range(10)
+            ]
+        )
+        return X[np.sort(keep)].reshape(-1, 8, 8), y[np.sort(keep)]
+    path = Path(spec)
+    if path.is_dir():
+        from .datasets import load_image_folder
+
+        return load_image_folder(path, image_size=image_size)
+    X, y, _ = _read(path, split)
+    return X, y
+
+
+def _write_atomic(path, write):
+    # The suffix stays last: writers infer the format from it.
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    except BaseException:
+        if partial.exists():
+            partial.unlink()
+        raise
+
+
+def study(args):
+    from .study import plot, run_study, summarize
+
+    X, y = load_study_data(args.data, args.split, args.image_size)
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    labels, counts = np.unique(y, return_counts=True)
+    counts = dict(zip(labels.tolist(), counts.tolist(), strict=True))
+    print(f"{args.data}: {len(y)} images of shape {X.shape[1:]}, classes {counts}")
+    rows = run_study(
+        X,
+        y,
+        args.methods,
+        args.seeds,
+        output / "results.csv",
+        cv=args.cv,
+        test_size=args.test_size,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
+    )
+    table, verdict = summarize(rows)
+    _write_atomic(
+        output / "results.md",
+        lambda p: p.write_text(
+            f"# Imbalance study: {args.data}\n\n{table}\n\n{verdict}\n"
+        ),
+    )
+    _write_atomic(output / "results.png", lambda p: plot(rows, p))
+    print(f"\n{table}\n\n{verdict}\nWritten to {output}/ (results.csv, .md, .png)")
 
 
 def build_parser():
@@ -141,6 +212,43 @@ def build_parser():
     )
     sub.add_argument("--seed", type=int, default=0, help="random_state (default: 0)")
     sub.set_defaults(run=resample)
+
+    from .study import DEFAULT_METHODS
+
+    sub = commands.add_parser(
+        "study",
+        help="compare ways of handling imbalance on a data set",
+        description="Compare imbalance handling with the same CNNClassifier after "
+        "each method, over seeds. Each finished run is appended to "
+        "OUTPUT/results.csv; a restarted study skips what is there.",
+    )
+    sub.add_argument(
+        "--data",
+        default="digits",
+        help="'digits' (built in), a .npz or an image folder",
+    )
+    sub.add_argument(
+        "--methods",
+        nargs="+",
+        default=list(DEFAULT_METHODS),
+        help="method names (see gansampler.study); default: %(default)s",
+    )
+    sub.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    sub.add_argument("--output", default="gansampler-study", help="results folder")
+    sub.add_argument(
+        "--cv",
+        type=int,
+        default=None,
+        help="stratified k-fold instead of a held-out split",
+    )
+    sub.add_argument("--test-size", type=float, default=0.3, help="held-out share")
+    sub.add_argument("--split", default="train", help="the .npz split to study")
+    sub.add_argument(
+        "--image-size", type=int, nargs=2, default=None, help="resize folder images"
+    )
+    sub.add_argument("--n-jobs", type=int, default=1, help="runs side by side (joblib)")
+    sub.add_argument("--scheduler", default=None, help="address of a Dask scheduler")
+    sub.set_defaults(run=study)
     return parser
 
 

@@ -1,0 +1,347 @@
+"""The imbalance study on a user's data: which way of handling imbalance wins.
+
+:func:`run_study` compares methods (no handling, class weights, threshold
+tuning, random oversampling, SMOTE, each gansampler sampler and their
+combinations) with the same :class:`CNNClassifier` after each, over seeds,
+on a held-out split or stratified cross-validation. ``gansampler study`` is
+its command line. Each finished run is appended to a CSV file at once, and a
+restarted study skips the runs the file holds.
+
+A method's name is ``base[@strategy][+filter<p>][+weighted<s>][+cw]``:
+``featuresmote@0.25+cw`` resamples every minority class to a quarter of the
+majority with FeatureSMOTESampler, then trains with class weights;
+``dcgan+filter0.9`` keeps only new images that a classifier of the real
+images gives 0.9 for their class; ``featuresmote+weighted0.25`` is a
+:class:`ResampledClassifier` whose new images carry a quarter of their
+class's weight.
+"""
+
+import csv
+import time
+
+import numpy as np
+from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+BASES = (
+    "none",
+    "class_weight",
+    "threshold",
+    "ros",
+    "ros_augment",
+    "smote",
+    "superpixel",
+    "superpixel_geometric",
+    "superpixel_superpixel",
+    "dcgan",
+    "infogan",
+    "featuregan",
+    "featuresmote",
+)
+DEFAULT_METHODS = ("none", "class_weight", "ros", "smote", "superpixel", "featuresmote")
+FIELDS = (
+    "method",
+    "seed",
+    "fold",
+    "balanced_accuracy",
+    "roc_auc",
+    "macro_f1",
+    "resample_s",
+    "fit_s",
+)
+
+
+def parse_method(method):
+    """The parts of a method's name (see the module docstring)."""
+    base, *options = method.split("+")
+    base, _, strategy = base.partition("@")
+    if base not in BASES:
+        raise ValueError(f"unknown method {method!r}; the bases are {list(BASES)}.")
+    parts = {"base": base, "strategy": float(strategy) if strategy else "auto"}
+    for option in options:
+        if option == "cw":
+            parts["class_weight"] = "balanced"
+        elif option.startswith("filter"):
+            parts["filter"] = float(option[len("filter") :])
+        elif option.startswith("weighted"):
+            parts["share"] = float(option[len("weighted") :])
+        else:
+            raise ValueError(f"unknown option {option!r} in method {method!r}.")
+    return parts
+
+
+def make_sampler(method, seed, min_count, gan_params=None):
+    """The sampler of ``method``, or None; ``"auto"`` balances."""
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+
+    from .over_sampling import (
+        DCGANSampler,
+        FeatureGANSampler,
+        FeatureSMOTESampler,
+        InfoGANSampler,
+        SuperpixelSampler,
+    )
+
+    gan_params = gan_params or {}
+    parts = parse_method(method)
+    base, strategy = parts["base"], parts["strategy"]
+    common = {"random_state": seed, "sampling_strategy": strategy}
+    if "filter" in parts:
+        common["filter_threshold"] = parts["filter"]
+    if base in ("ros", "ros_augment"):
+        return RandomOverSampler(random_state=seed, sampling_strategy=strategy)
+    if base == "smote":
+        # SMOTE needs more neighbours than it asks for.
+        k = min(5, min_count - 1)
+        return SMOTE(random_state=seed, sampling_strategy=strategy, k_neighbors=k)
+    gans = {"dcgan": DCGANSampler, "infogan": InfoGANSampler}
+    gans["featuregan"] = FeatureGANSampler
+    if base in gans:
+        return gans[base](**common, **gan_params)
+    if base == "featuresmote":
+        return FeatureSMOTESampler(**common, k_neighbors=min(5, min_count - 1))
+    if base.startswith("superpixel"):
+        mode = base.partition("_")[2] or "both"
+        return SuperpixelSampler(mode=mode, **common)
+    return None
+
+
+def _imblearn_resample(sampler, X, y):
+    """imbalanced-learn's samplers take flat rows; SMOTE also float ones (on
+    uint8 its differences between neighbours wrap around)."""
+    rows = X.reshape(len(X), -1)
+    if X.dtype == np.uint8 and type(sampler).__name__ == "SMOTE":
+        X_res, y_res = sampler.fit_resample(rows.astype(np.float32), y)
+        X_res = np.clip(np.rint(X_res), 0, 255).astype(np.uint8)
+    else:
+        X_res, y_res = sampler.fit_resample(rows, y)
+    return X_res.reshape((len(X_res),) + X.shape[1:]), y_res
+
+
+def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
+    """Resample and fit as ``method`` says; return (model, resample_s, fit_s, n)."""
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    from .compose import ResampledClassifier
+    from .neural_network import CNNClassifier
+
+    counts = np.unique(y, return_counts=True)[1]
+    parts = parse_method(method)
+    sampler = make_sampler(method, seed, counts.min(), gan_params)
+    weights = "balanced" if parts["base"] == "class_weight" else None
+    clf = CNNClassifier(
+        random_state=seed,
+        class_weight=parts.get("class_weight", weights),
+        augment=parts["base"] == "ros_augment",
+        **(classifier_params or {}),
+    )
+    if parts["base"] == "threshold":
+        # Tuned for balanced accuracy by internal 5-fold cross-validation on
+        # the training data (scikit-learn's default).
+        clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
+    if "share" in parts:
+        # The sampler runs inside the classifier's fit; its time counts there.
+        if parts["base"] in ("ros", "smote"):
+            X = X.reshape(len(X), -1)
+        clf = ResampledClassifier(clf, sampler, synthetic_share=parts["share"])
+        sampler = None
+    resample_s = 0.0
+    if sampler is not None:
+        start = time.perf_counter()
+        if parts["base"] in ("ros", "ros_augment", "smote"):
+            X, y = _imblearn_resample(sampler, X, y)
+        else:
+            X, y = sampler.fit_resample(X, y)
+        resample_s = time.perf_counter() - start
+    start = time.perf_counter()
+    clf.fit(X, y)
+    return clf, resample_s, time.perf_counter() - start, len(y)
+
+
+def score(model, X, y):
+    """Balanced accuracy, ROC AUC (one-vs-rest, macro, for several classes)
+    and macro F1 of a fitted model on ``X``, ``y``."""
+    proba = model.predict_proba(X)
+    predicted = model.classes_[proba.argmax(axis=1)]
+    if len(model.classes_) == 2:
+        auc = roc_auc_score(y == model.classes_[1], proba[:, 1])
+    else:
+        auc = roc_auc_score(y, proba, multi_class="ovr", labels=model.classes_)
+    return {
+        "balanced_accuracy": balanced_accuracy_score(y, predicted),
+        "roc_auc": auc,
+        "macro_f1": f1_score(y, predicted, average="macro"),
+    }
+
+
+def splits(y, seed, cv, test_size):
+    """(fold, train, test) indices: a held-out split, or stratified k-fold."""
+    index = np.arange(len(y))
+    if cv:
+        folds = StratifiedKFold(cv, shuffle=True, random_state=seed).split(index, y)
+        return [(k, train, test) for k, (train, test) in enumerate(folds)]
+    train, test = train_test_split(
+        index, test_size=test_size, stratify=y, random_state=seed
+    )
+    return [(0, train, test)]
+
+
+def one_run(method, seed, fold, X, y, train, test):
+    """Fit on ``train``, score on ``test``: one row of the results."""
+    model, resample_s, fit_s, _ = fit_method(method, seed, X[train], y[train])
+    row = {"method": method, "seed": seed, "fold": fold}
+    row.update(score(model, X[test], y[test]))
+    row.update(resample_s=resample_s, fit_s=fit_s)
+    return row
+
+
+def read_done(path):
+    """The rows a results file holds (an interrupted study's included)."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def append_row(path, row):
+    """Append one finished run at once, so that an interruption loses only
+    the runs still going."""
+    new = not path.exists()
+    with open(path, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow({k: row[k] for k in FIELDS})
+        f.flush()
+
+
+def _one_thread_run(*args):
+    """:func:`one_run` on one torch thread, restored afterwards: a run then
+    computes the same numbers serially, in parallel or on a cluster."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return one_run(*args)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def run_study(
+    X,
+    y,
+    methods=DEFAULT_METHODS,
+    seeds=(0, 1, 2),
+    results=None,
+    *,
+    cv=None,
+    test_size=0.3,
+    n_jobs=1,
+    scheduler=None,
+    log=print,
+):
+    """Run every method on every seed (and fold); return all result rows.
+
+    Rows already in ``results`` (a CSV path) are kept and not run again;
+    each new row is appended as soon as its run finishes. ``n_jobs`` runs
+    that many at once (joblib); ``scheduler`` is the address of a Dask
+    cluster to run them on instead.
+    """
+    from pathlib import Path
+
+    import joblib
+
+    for method in methods:
+        parse_method(method)
+    path = Path(results) if results is not None else None
+    done = read_done(path) if path is not None else []
+    finished = {(r["method"], int(r["seed"]), int(r["fold"])) for r in done}
+    tasks = [
+        (method, seed, fold, X, y, train, test)
+        for seed in seeds
+        for fold, train, test in splits(y, seed, cv, test_size)
+        for method in methods
+        if (method, seed, fold) not in finished
+    ]
+    log(f"{len(tasks)} runs to go, {len(finished)} done before")
+    rows = [dict(r) for r in done]
+    calls = (joblib.delayed(_one_thread_run)(*task) for task in tasks)
+    if scheduler is not None:
+        from dask.distributed import Client
+
+        with Client(scheduler), joblib.parallel_config(backend="dask"):
+            outputs = joblib.Parallel(n_jobs=-1, return_as="generator_unordered")(calls)
+            rows += _collect(outputs, path, len(tasks), log)
+    else:
+        outputs = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(calls)
+        rows += _collect(outputs, path, len(tasks), log)
+    return rows
+
+
+def _collect(outputs, path, total, log):
+    rows = []
+    for k, row in enumerate(outputs, 1):
+        if path is not None:
+            append_row(path, row)
+        rows.append(row)
+        log(
+            f"[{k}/{total}] {row['method']} seed {row['seed']} fold {row['fold']}: "
+            f"balanced accuracy {row['balanced_accuracy']:.3f}, "
+            f"AUC {row['roc_auc']:.3f}"
+        )
+    return rows
+
+
+def summarize(rows, metrics=("balanced_accuracy", "roc_auc", "macro_f1")):
+    """A markdown table of each method's mean and spread over seeds (and
+    folds), best first by the first metric, and one line naming the best
+    method and its margin over class weights."""
+    by_method = {}
+    for row in rows:
+        by_method.setdefault(row["method"], []).append(row)
+    stats = {
+        m: {k: np.array([float(r[k]) for r in rs]) for k in metrics}
+        for m, rs in by_method.items()
+    }
+    order = sorted(stats, key=lambda m: -stats[m][metrics[0]].mean())
+    lines = [
+        "| method | " + " | ".join(metrics) + " | runs |",
+        "|---" * (len(metrics) + 2) + "|",
+    ]
+    for m in order:
+        cells = [f"{v.mean():.3f} +- {_std(v):.3f}" for v in stats[m].values()]
+        lines.append(f"| {m} | " + " | ".join(cells) + f" | {len(by_method[m])} |")
+    best = order[0]
+    verdict = f"Best by {metrics[0]}: {best}, {stats[best][metrics[0]].mean():.3f}"
+    if "class_weight" in stats and best != "class_weight":
+        gap = stats[best][metrics[0]].mean() - stats["class_weight"][metrics[0]].mean()
+        spread = max(
+            _std(stats[best][metrics[0]]), _std(stats["class_weight"][metrics[0]])
+        )
+        verdict += f", {gap:+.3f} over class_weight (spread over runs {spread:.3f})"
+    return "\n".join(lines), verdict + "."
+
+
+def _std(values):
+    return values.std(ddof=1) if len(values) > 1 else 0.0
+
+
+def plot(rows, path, metric="balanced_accuracy"):
+    """A PNG of each method's runs (one dot each) and mean, by ``metric``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = sorted({r["method"] for r in rows})
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(methods) + 1.2))
+    for k, m in enumerate(methods):
+        values = [float(r[metric]) for r in rows if r["method"] == m]
+        ax.plot(values, [k] * len(values), "o", alpha=0.5, color="C0")
+        ax.plot([np.mean(values)], [k], "|", markersize=18, color="C3")
+    ax.set_yticks(range(len(methods)), methods)
+    ax.set_xlabel(metric.replace("_", " "))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
