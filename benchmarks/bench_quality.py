@@ -21,12 +21,13 @@ import time
 
 import numpy as np
 from _common import RESULTS, ROOT, data_path, machine
-from bench_study import done_keys, imblearn_resample, make_sampler, part_a_data
+from bench_study import done_keys, part_a_data
 from imblearn.over_sampling import SMOTE
 
 from gansampler import CNNClassifier
 from gansampler.datasets import load_pneumoniamnist
 from gansampler.metrics import frechet_distance
+from gansampler.study import imblearn_resample, make_sampler
 
 
 def embedder(path):

@@ -21,13 +21,11 @@ infogan``, about 2.5 minutes per run):
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 from _common import METHODS, RESULTS, data_path, machine
 from imblearn.metrics import geometric_mean_score
-from imblearn.over_sampling import SMOTE, RandomOverSampler
 from sklearn.datasets import load_digits
 from sklearn.metrics import (
     balanced_accuracy_score,
@@ -35,129 +33,16 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sklearn.model_selection import TunedThresholdClassifierCV, train_test_split
+from sklearn.model_selection import train_test_split
 
-from gansampler import (
-    CNNClassifier,
-    DCGANSampler,
-    FeatureGANSampler,
-    FeatureSMOTESampler,
-    InfoGANSampler,
-    ResampledClassifier,
-    SuperpixelSampler,
-)
 from gansampler.datasets import load_pneumoniamnist
+from gansampler.study import fit_method
 
 N_MINORITY = (10, 25, 50, 100, 250)
 
 
-def parse_method(method):
-    """A method name's parts: ``base[@strategy][+filter<p>][+weighted<s>][+cw]``.
-
-    ``featuresmote@0.25+cw`` resamples the minority to a quarter of the
-    majority with FeatureSMOTESampler, then trains with class weights;
-    ``dcgan+filter0.9`` keeps only new images that a CNNClassifier of the
-    real images gives 0.9 for their class; ``featuresmote+weighted0.25``
-    is a ResampledClassifier whose new images carry a quarter of their
-    class's weight. Every such setting is chosen on the validation split
-    (``--split val``) before it is run on the test split.
-    """
-    base, *options = method.split("+")
-    base, _, strategy = base.partition("@")
-    parts = {"base": base, "strategy": float(strategy) if strategy else "auto"}
-    for option in options:
-        if option == "cw":
-            parts["class_weight"] = "balanced"
-        elif option.startswith("filter"):
-            parts["filter"] = float(option[len("filter") :])
-        elif option.startswith("weighted"):
-            parts["share"] = float(option[len("weighted") :])
-        else:
-            raise ValueError(f"unknown option {option!r} in method {method!r}")
-    return parts
-
-
-def make_sampler(method, seed, min_count, gan_params=None):
-    """The sampler of a method, or None; ``"auto"`` balances."""
-    gan_params = gan_params or {}
-    parts = parse_method(method)
-    base, strategy = parts["base"], parts["strategy"]
-    common = {"random_state": seed, "sampling_strategy": strategy}
-    if "filter" in parts:
-        common["filter_threshold"] = parts["filter"]
-    if base in ("ros", "ros_augment"):
-        return RandomOverSampler(random_state=seed, sampling_strategy=strategy)
-    if base == "smote":
-        # SMOTE needs more neighbours than it asks for.
-        return SMOTE(
-            random_state=seed,
-            sampling_strategy=strategy,
-            k_neighbors=min(5, min_count - 1),
-        )
-    if base == "dcgan":
-        return DCGANSampler(**common, **gan_params)
-    if base == "infogan":
-        return InfoGANSampler(**common, **gan_params)
-    if base == "featuregan":
-        return FeatureGANSampler(**common, **gan_params)
-    if base == "featuresmote":
-        return FeatureSMOTESampler(**common, k_neighbors=min(5, min_count - 1))
-    if base.startswith("superpixel_"):
-        return SuperpixelSampler(mode=base.split("_", 1)[1], n_jobs=2, **common)
-    return None
-
-
-def imblearn_resample(sampler, X, y):
-    """Resample images with one of imbalanced-learn's samplers.
-
-    They take flat rows only. SMOTE also needs float rows: on ``uint8``
-    pixels its differences between neighbours wrap around (imbalanced-learn
-    0.14 keeps the input dtype), which turns the new images into noise.
-    """
-    rows = X.reshape(len(X), -1)
-    if isinstance(sampler, SMOTE) and X.dtype == np.uint8:
-        X_res, y_res = sampler.fit_resample(rows.astype(np.float32), y)
-        X_res = np.clip(np.rint(X_res), 0, 255).astype(np.uint8)
-    else:
-        X_res, y_res = sampler.fit_resample(rows, y)
-    return X_res.reshape((len(X_res),) + X.shape[1:]), y_res
-
-
-def run_one(method, seed, X, y, classifier_params, gan_params):
-    min_count = np.bincount(y)[np.bincount(y) > 0].min()
-    parts = parse_method(method)
-    sampler = make_sampler(method, seed, min_count, gan_params)
-    weights = parts.get("class_weight")
-    if parts["base"] == "class_weight":
-        weights = "balanced"
-    clf = CNNClassifier(
-        random_state=seed,
-        class_weight=weights,
-        augment=parts["base"] == "ros_augment",
-        **classifier_params,
-    )
-    if parts["base"] == "threshold":
-        # Tuned for balanced accuracy by internal 5-fold cross-validation on
-        # the training data (scikit-learn's default).
-        clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
-    if "share" in parts:
-        # The sampler runs inside the classifier's fit; its time counts there.
-        # imbalanced-learn's samplers take flat rows (read back as 28x28).
-        if parts["base"] in ("ros", "smote"):
-            X = X.reshape(len(X), -1)
-        clf = ResampledClassifier(clf, sampler, synthetic_share=parts["share"])
-        sampler = None
-    resample_s = 0.0
-    if sampler is not None:
-        start = time.perf_counter()
-        if parts["base"] in ("ros", "ros_augment", "smote"):
-            X, y = imblearn_resample(sampler, X, y)
-        else:
-            X, y = sampler.fit_resample(X, y)
-        resample_s = time.perf_counter() - start
-    start = time.perf_counter()
-    clf.fit(X, y)
-    return clf, resample_s, time.perf_counter() - start, len(y)
+# One copy of the methods: the library's study (``gansampler study``).
+run_one = fit_method
 
 
 def part_a_data(path, n_minority, seed):

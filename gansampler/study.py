@@ -33,6 +33,7 @@ BASES = (
     "superpixel",
     "superpixel_geometric",
     "superpixel_superpixel",
+    "superpixel_both",
     "dcgan",
     "infogan",
     "featuregan",
@@ -106,7 +107,7 @@ def make_sampler(method, seed, min_count, gan_params=None):
     return None
 
 
-def _imblearn_resample(sampler, X, y):
+def imblearn_resample(sampler, X, y):
     """imbalanced-learn's samplers take flat rows; SMOTE also float ones (on
     uint8 its differences between neighbours wrap around)."""
     rows = X.reshape(len(X), -1)
@@ -149,7 +150,7 @@ def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
     if sampler is not None:
         start = time.perf_counter()
         if parts["base"] in ("ros", "ros_augment", "smote"):
-            X, y = _imblearn_resample(sampler, X, y)
+            X, y = imblearn_resample(sampler, X, y)
         else:
             X, y = sampler.fit_resample(X, y)
         resample_s = time.perf_counter() - start
