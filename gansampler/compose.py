@@ -118,19 +118,31 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         self : ResampledClassifier
         """
+        for name in ("classifier_", "sampler_", "classes_", "sample_weight_"):
+            self.__dict__.pop(name, None)  # a failed refit leaves it unfitted
         self._validate_params()
         from .neural_network import CNNClassifier
         from .over_sampling import SuperpixelSampler
 
-        classifier = clone(self.classifier or CNNClassifier())
+        classifier = clone(
+            CNNClassifier() if self.classifier is None else self.classifier
+        )
         if not has_fit_parameter(classifier, "sample_weight"):
             raise ValueError(
                 f"classifier={self.classifier!r} does not take sample_weight in "
                 "fit; ResampledClassifier weighs images through it."
             )
-        sampler = clone(self.sampler or SuperpixelSampler())
+        sampler = clone(SuperpixelSampler() if self.sampler is None else self.sampler)
         n_real = len(y)
         X_res, y_res = sampler.fit_resample(X, y)
+        if len(y_res) < n_real or not np.array_equal(
+            np.asarray(y_res)[:n_real], np.asarray(y)
+        ):
+            raise ValueError(
+                f"sampler={self.sampler!r} did not return the original samples "
+                "first; ResampledClassifier needs an over-sampler that does "
+                "(every gansampler sampler and imbalanced-learn's over-samplers)."
+            )
         weights = self._weights(np.asarray(y_res), n_real)
         classifier.fit(X_res, y_res, sample_weight=weights)
         self.sampler_, self.classifier_ = sampler, classifier

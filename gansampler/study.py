@@ -68,6 +68,15 @@ def parse_method(method):
             parts["share"] = float(option[len("weighted") :])
         else:
             raise ValueError(f"unknown option {option!r} in method {method!r}.")
+    if "filter" in parts and base in ("ros", "ros_augment", "smote"):
+        raise ValueError(
+            f"method {method!r}: +filter applies to gansampler's samplers only."
+        )
+    if "share" in parts and base == "smote":
+        raise ValueError(
+            f"method {method!r}: SMOTE inside ResampledClassifier would "
+            "interpolate uint8 pixels, which wrap around; use featuresmote."
+        )
     return parts
 
 
@@ -142,7 +151,10 @@ def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
         clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
     if "share" in parts:
         # The sampler runs inside the classifier's fit; its time counts there.
-        if parts["base"] in ("ros", "smote"):
+        if parts["base"] == "ros":
+            # imbalanced-learn's samplers take flat rows; the classifier is
+            # told their geometry.
+            clf.set_params(image_shape=X.shape[1:])
             X = X.reshape(len(X), -1)
         clf = ResampledClassifier(clf, sampler, synthetic_share=parts["share"])
         sampler = None
@@ -163,7 +175,8 @@ def score(model, X, y):
     """Balanced accuracy, ROC AUC (one-vs-rest, macro, for several classes)
     and macro F1 of a fitted model on ``X``, ``y``."""
     proba = model.predict_proba(X)
-    predicted = model.classes_[proba.argmax(axis=1)]
+    # predict, not the argmax of proba: threshold tuning moves the cut.
+    predicted = model.predict(X)
     if len(model.classes_) == 2:
         auc = roc_auc_score(y == model.classes_[1], proba[:, 1])
     else:
@@ -197,11 +210,48 @@ def one_run(method, seed, fold, X, y, train, test):
 
 
 def read_done(path):
-    """The rows a results file holds (an interrupted study's included)."""
+    """The rows a results file holds (an interrupted study's included).
+
+    A last line cut off by an interruption (no newline at its end) is
+    removed from the file, so that the next row starts on a line of its own.
+    """
     if not path.exists():
         return []
+    text = path.read_text()
+    if text and not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]
+        path.write_text(text)
     with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+        return [r for r in csv.DictReader(f) if all(r.get(k) for k in FIELDS)]
+
+
+def check_setup(path, setup):
+    """Refuse to resume a results file written for other data or settings."""
+    import json
+
+    if path.exists():
+        before = json.loads(path.read_text())
+        if before != setup:
+            raise ValueError(
+                f"{path.parent} holds a study of other data or settings "
+                f"({before}); choose another output folder to study {setup}."
+            )
+    else:
+        path.write_text(json.dumps(setup, sort_keys=True))
+
+
+def describe(X, y, cv, test_size):
+    """What decides a study's runs besides method and seed."""
+    import hashlib
+
+    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes())
+    digest.update(np.asarray(y).astype(str).tobytes())
+    return {
+        "data": digest.hexdigest()[:16],
+        "shape": list(np.shape(X)),
+        "cv": cv,
+        "test_size": None if cv else test_size,
+    }
 
 
 def append_row(path, row):
@@ -255,7 +305,15 @@ def run_study(
 
     for method in methods:
         parse_method(method)
+    thresholds = [m for m in methods if parse_method(m)["base"] == "threshold"]
+    if thresholds and len(np.unique(y)) > 2:
+        raise ValueError(
+            "method 'threshold' tunes a binary decision threshold; the data has "
+            f"{len(np.unique(y))} classes."
+        )
     path = Path(results) if results is not None else None
+    if path is not None:
+        check_setup(path.with_name("study.json"), describe(X, y, cv, test_size))
     done = read_done(path) if path is not None else []
     finished = {(r["method"], int(r["seed"]), int(r["fold"])) for r in done}
     tasks = [

@@ -88,3 +88,19 @@ def test_cross_validation_and_method_names(small):
     }
     with pytest.raises(ValueError, match="unknown method 'gan'"):
         run_study(X, y, ["gan"], [0])
+
+
+def test_resume_refuses_other_data_and_drops_a_cut_line(tmp_path, small):
+    X, y = small
+    results = tmp_path / "results.csv"
+    run_study(X, y, ["none"], [0], results, log=lambda _: None)
+    with open(results, "a") as f:
+        f.write("class_weight,0,0,0.9")  # a run cut off mid-line
+    logged = []
+    run_study(X, y, ["none"], [0], results, log=logged.append)
+    assert logged[0] == "0 runs to go, 1 done before"
+    assert results.read_text().endswith("\n")
+    with pytest.raises(ValueError, match="other data or settings"):
+        run_study(X[::-1], y[::-1], ["none"], [0], results)
+    with pytest.raises(ValueError, match="'threshold' tunes a binary"):
+        run_study(X, np.arange(len(y)) % 3, ["threshold"], [0])
