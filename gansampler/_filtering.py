@@ -55,7 +55,12 @@ def keep_confident_fit(sampler, X, y, rng):
     if sampler.filter_classifier is None:
         from .neural_network import CNNClassifier
 
-        judge = CNNClassifier(random_state=torch_seed(rng))
+        # The sampler's geometry and device: flat rows are read as it reads them.
+        judge = CNNClassifier(
+            random_state=torch_seed(rng),
+            image_shape=sampler.image_shape,
+            device=getattr(sampler, "device", "auto"),
+        )
     else:
         judge = clone(sampler.filter_classifier)
     judge.fit(X, y)
@@ -70,6 +75,12 @@ def keep_confident(sampler, judge, label, make, n_samples):
     kept images and the share of drawn images that were rejected.
     """
     threshold = sampler.filter_threshold
+    if label not in list(judge.classes_):
+        raise ValueError(
+            f"filter_classifier knows the classes {list(judge.classes_)!r}, not "
+            f"{label!r}, which the sampler makes images of; fit it on the same "
+            "classes."
+        )
     column = list(judge.classes_).index(label)
     most = MAX_DRAWS_PER_IMAGE * n_samples
     kept, n_kept, drawn, batch = [], 0, 0, n_samples
@@ -91,4 +102,8 @@ def keep_confident(sampler, judge, label, make, n_samples):
             )
         # Enough for the rest at the rate seen so far, with a margin.
         rate = max(n_kept / drawn, 1 / MAX_DRAWS_PER_IMAGE)
-        batch = min(most - drawn, math.ceil(1.2 * (n_samples - n_kept) / rate))
+        # At most n_samples at a time, so that memory stays within what the
+        # sampler checked for.
+        batch = min(
+            most - drawn, n_samples, math.ceil(1.2 * (n_samples - n_kept) / rate)
+        )

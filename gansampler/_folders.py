@@ -60,11 +60,38 @@ def _check_size(image_size):
     return int(image_size[0]), int(image_size[1])
 
 
-def _open(path):
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
+
+
+def _mode(path):
+    """The image's mode, from its header only."""
+    try:
+        with Image.open(path) as image:
+            return image.mode
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise ValueError(f"{path} cannot be read as an image: {error}") from None
+
+
+def _read(path, mode, size):
+    """One image as 8-bit ``mode`` ("L" or "RGB"), resized to ``size``."""
     try:
         with Image.open(path) as image:
             image.load()
-            return image.copy()
+            if image.mode.startswith("I;16") or image.mode == "I":
+                # 16-bit pixels scaled to 8 bits (Pillow's convert would clip
+                # every value above 255 to white).
+                values = np.asarray(image, dtype=np.int64)
+                if values.min() < 0 or values.max() > 65535:
+                    raise ValueError("32-bit integer pixels beyond 16 bits")
+                image = Image.fromarray((values // 257).astype(np.uint8))
+            elif image.mode == "F":
+                raise ValueError(
+                    "floating-point pixels; save the image with integer pixels"
+                )
+            image = image.convert(mode)
+            if size is not None:
+                image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+            return np.asarray(image, dtype=np.uint8)
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ValueError(f"{path} cannot be read as an image: {error}") from None
 
@@ -112,35 +139,38 @@ def load_image_folder(path, image_size=None, color="auto"):
         for folder in _class_folders(root)
         for file in _image_files(folder)
     ]
-    images = [_open(file) for _, file in entries]
     if color == "auto":
-        gray = all(image.mode in ("1", "L", "LA", "I", "I;16", "F") for image in images)
+        # Modes from the headers: no image is held whole before it is sized.
+        gray = all(_mode(file) in GRAY_MODES for _, file in entries)
         color = "gray" if gray else "rgb"
     mode = "L" if color == "gray" else "RGB"
-    arrays, first = [], None
-    for (_, file), image in zip(entries, images, strict=True):
-        image = image.convert(mode)
-        if size is not None:
-            image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-        elif first is None:
-            first = (file, image.size)
-        elif image.size != first[1]:
+    arrays = []
+    for _, file in entries:
+        array = _read(file, mode, size)
+        if arrays and array.shape != arrays[0].shape:
             raise ValueError(
-                f"{file} is {image.size[0]}x{image.size[1]} (width x height) but "
-                f"{first[0]} is {first[1][0]}x{first[1][1]}; pass image_size=(H, W) "
-                "to resize every image to one size."
+                f"{file} is {array.shape[1]}x{array.shape[0]} (width x height) but "
+                f"{entries[0][1]} is {arrays[0].shape[1]}x{arrays[0].shape[0]}; pass "
+                "image_size=(H, W) to resize every image to one size."
             )
-        arrays.append(np.asarray(image, dtype=np.uint8))
+        arrays.append(array)
     y = np.array([label for label, _ in entries])
     return np.stack(arrays), y
 
 
 def _check_label(label):
     name = str(label)
-    if name in ("", ".", "..") or "/" in name or "\\" in name or os.sep in name:
+    if (
+        name.startswith(".")
+        or not name
+        or "/" in name
+        or "\\" in name
+        or os.sep in name
+    ):
         raise ValueError(
             f"The label {name!r} cannot name a class folder: labels must be "
-            "non-empty and hold no '/', '\\' or '..'."
+            "non-empty, must not start with '.' (hidden folders are not read "
+            "back) and must hold no '/' or '\\'."
         )
     return name
 
@@ -191,6 +221,13 @@ def save_image_folder(X, y, path, image_shape=None):
     if len(y) != len(X):
         raise ValueError(f"X holds {len(X)} images but y holds {len(y)} labels.")
     names = {label: _check_label(label) for label in np.unique(y)}
+    folded = [name.lower() for name in names.values()]
+    if len(set(folded)) < len(folded):
+        raise ValueError(
+            f"The labels {sorted(names.values())!r} differ only in case in "
+            "places; folders named after them would merge on Windows and macOS."
+        )
+    digits = max(6, len(str(len(X) - 1)))
     target = Path(path).expanduser()
     if target.exists():
         raise ValueError(
@@ -203,7 +240,7 @@ def save_image_folder(X, y, path, image_shape=None):
         for index, (image, label) in enumerate(zip(X, y, strict=True)):
             folder = partial / names[label]
             folder.mkdir(exist_ok=True)
-            Image.fromarray(image).save(folder / f"{index:06d}.png")
+            Image.fromarray(image).save(folder / f"{index:0{digits}d}.png")
         os.replace(partial, target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

@@ -276,11 +276,14 @@ def check_labels(y):
     if not hasattr(y, "dtype"):
         y = np.asarray(y, dtype=object)
     if y.dtype.kind == "O":
-        missing = np.flatnonzero([label is None for label in np.ravel(y)])
+        # None, and the NaN or pd.NA that pandas reads for a missing label.
+        missing = np.flatnonzero(
+            [label is None or label != label for label in np.ravel(y)]
+        )
         if len(missing):
             raise ValueError(
-                f"y holds None at {len(missing)} position(s) (the first at index "
-                f"{missing[0]}); every sample needs a label. Drop the unlabelled "
+                f"y holds None or NaN at {len(missing)} position(s) (the first at "
+                f"index {missing[0]}); every sample needs a label. Drop the unlabelled "
                 "samples, or give them a label of their own."
             )
 

@@ -158,6 +158,7 @@ class BaseImageSampler(BaseOverSampler):
         y_resampled : ndarray of shape (n_resampled,)
             Their labels.
         """
+        self._forget_fit()
         one_hot, source = _binary_one_hot(y), y
         if one_hot is not None:
             # imbalanced-learn gives a one-hot binary y back as one column;
@@ -167,7 +168,7 @@ class BaseImageSampler(BaseOverSampler):
         if one_hot is None:
             return X_res, y_res
         y_res = np.eye(2, dtype=one_hot.dtype)[y_res]
-        if hasattr(source, "columns"):  # a DataFrame came in: one goes out
+        if type(source).__module__.startswith("pandas"):  # a DataFrame: one out
             y_res = type(source)(y_res, columns=source.columns)
         return X_res, y_res
 
@@ -190,8 +191,8 @@ class BaseImageSampler(BaseOverSampler):
         random state, or leaves the sampler unfitted. Samplers that learn
         (the GANs) fit through this.
         """
-        self._validate_params()
         self._forget_fit()
+        self._validate_params()
         rng = check_random_state(self.random_state)
         try:
             check_labels(y)

@@ -91,6 +91,10 @@ def _write(path, X, y, others, split):
     try:
         with os.fdopen(handle, "wb") as f:
             np.savez_compressed(f, **others)
+        # mkstemp makes the file private; give it the user's usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o666 & ~umask)
         os.replace(partial, path)
     except BaseException:
         if os.path.exists(partial):
@@ -256,7 +260,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError, ArithmeticError, MemoryError) as error:
         print(f"gansampler {args.command}: error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -99,3 +99,23 @@ def test_save_refuses_and_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         save_image_folder(X, y, tmp_path / "partial")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h"]
+
+
+def test_sixteen_bit_images_are_scaled_not_clipped(tmp_path):
+    (tmp_path / "a").mkdir()
+    values = np.array([[0, 1000], [32768, 65535]], dtype=np.uint16)
+    Image.fromarray(values).save(tmp_path / "a" / "1.png")
+    X, _ = load_image_folder(tmp_path)
+    np.testing.assert_array_equal(X[0], values // 257)
+    Image.fromarray(values.astype(np.float32)).save(tmp_path / "a" / "2.tif")
+    with pytest.raises(ValueError, match=r"2\.tif cannot be read.*floating-point"):
+        load_image_folder(tmp_path)
+
+
+def test_labels_that_would_not_come_back(tmp_path):
+    X = np.zeros((2, 3, 3), np.uint8)
+    with pytest.raises(ValueError, match="must not start with '.'"):
+        save_image_folder(X, np.array([".hidden", "b"]), tmp_path / "a")
+    with pytest.raises(ValueError, match="differ only in case"):
+        save_image_folder(X, np.array(["Normal", "normal"]), tmp_path / "b")
+    assert not list(tmp_path.iterdir())

@@ -255,8 +255,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : CNNClassifier
         """
-        self._validate_params()
         self._forget_fit()
+        self._validate_params()
         rng = check_random_state(self.random_state)
         try:
             state = first_state(
@@ -298,7 +298,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         classes : array-like of shape (n_classes,), default=None
             All class labels; only read on the first call.
         sample_weight : array-like of shape (n,), default=None
-            Weight of each image's loss, as in :meth:`fit`.
+            Weight of each image's loss, as in :meth:`fit`; scaled to average
+            1 within the call, so that only the relative weights of this
+            call's images matter.
 
         Returns
         -------

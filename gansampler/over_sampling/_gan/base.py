@@ -328,7 +328,8 @@ class BaseGANSampler(BaseImageSampler):
 
     def _key_params(self):
         """The parameters that decide what the GAN stage computes."""
-        params = self.get_params()
+        # deep=False: a filter_classifier's own parameters are not keys.
+        params = self.get_params(deep=False)
         return {k: v for k, v in params.items() if k not in _NOT_IN_CHECKPOINT_KEY}
 
     def _checkpoint_path(self, stage, params, seeds, *arrays):

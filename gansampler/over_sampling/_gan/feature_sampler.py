@@ -123,6 +123,11 @@ class FeatureSamplerMixin:
         F_resampled : ndarray of shape (n_resampled, n_features_out_), float32
         y_resampled : ndarray of shape (n_resampled,)
         """
+        if self.filter_threshold is not None:
+            raise ValueError(
+                "filter_threshold judges new images, and fit_resample_features "
+                "makes features; use fit_resample, or filter_threshold=None."
+            )
         y, features, rng = self._fit(X, y)
         new_X, new_y = [features], [y]
         for label, n_samples in self.sampling_strategy_.items():

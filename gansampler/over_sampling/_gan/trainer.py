@@ -199,7 +199,9 @@ class Trainer:
         path = self.checkpoint
         if path is None or not path.is_file():
             return 0
-        optimizers = {}  # their states before loading, to restore on failure
+        # What loading changes, kept to be restored if the file is unusable.
+        optimizers = {}
+        torch_state, batch_state = torch.get_rng_state(), draw.generator.get_state()
         try:
             saved = torch.load(path, map_location="cpu", weights_only=True)
             if saved["epoch"] > self.n_epochs:
@@ -207,7 +209,6 @@ class Trainer:
             # Loaded into copies first, so that a file that does not fit
             # these networks leaves them as they were.
             networks = {k: copy.deepcopy(v) for k, v in self.networks.items()}
-            optimizers = {}
             for name, network in networks.items():
                 network.load_state_dict(saved["networks"][name])
             for name, optimizer in self.optimizers.items():
@@ -215,18 +216,21 @@ class Trainer:
                 optimizer.load_state_dict(saved["optimizers"][name])
             history = list(saved["history"])
             rng_states = saved["torch_rng"], saved["cuda_rng"], saved["batch_rng"]
+            # Set here, so that a state that does not fit raises now.
+            torch.set_rng_state(rng_states[0])
+            draw.generator.set_state(rng_states[2])
         except Exception as error:  # noqa: BLE001 - any unreadable file
             for name, state in optimizers.items():
                 self.optimizers[name].load_state_dict(state)
+            torch.set_rng_state(torch_state)
+            draw.generator.set_state(batch_state)
             self._set_aside(path, error)
             return 0
         for name, network in self.networks.items():
             network.load_state_dict(networks[name].state_dict())
         self.history[:] = history
-        torch.set_rng_state(rng_states[0])
         if self.device.type == "cuda" and rng_states[1] is not None:
             torch.cuda.set_rng_state(rng_states[1], self.device)
-        draw.generator.set_state(rng_states[2])
         return saved["epoch"]
 
     @staticmethod
@@ -234,11 +238,15 @@ class Trainer:
         """Move an unreadable checkpoint aside, so that this fit and later
         ones train afresh instead of failing on it."""
         aside = path.with_name(path.name + ".corrupt")
-        os.replace(path, aside)
+        try:
+            os.replace(path, aside)
+            where = f"it was moved to {aside}"
+        except OSError:  # a read-only folder: train afresh all the same
+            where = "it could not be moved aside (delete it by hand)"
         warnings.warn(
             f"The checkpoint {path} could not be read ({type(error).__name__}), "
-            f"so it was moved to {aside} and training starts afresh; delete "
-            "that file once you no longer need it.",
+            f"so {where} and training starts afresh; delete the file once you "
+            "no longer need it.",
             UserWarning,
             stacklevel=5,
         )
