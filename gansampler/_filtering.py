@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._torch import torch_seed
+from ._validation import plain
 
 # Drawn images per wanted image at most, before the filter gives up.
 MAX_DRAWS_PER_IMAGE = 20
@@ -78,7 +79,7 @@ def keep_confident(sampler, judge, label, make, n_samples):
     if label not in list(judge.classes_):
         raise ValueError(
             f"filter_classifier knows the classes {list(judge.classes_)!r}, not "
-            f"{label!r}, which the sampler makes images of; fit it on the same "
+            f"{plain(label)!r}, which the sampler makes images of; fit it on the same "
             "classes."
         )
     column = list(judge.classes_).index(label)
@@ -93,7 +94,7 @@ def keep_confident(sampler, judge, label, make, n_samples):
         if n_kept >= n_samples:
             return np.concatenate(kept)[:n_samples], 1 - n_kept / drawn
         if drawn >= most:
-            value = label.item() if isinstance(label, np.generic) else label
+            value = plain(label)
             raise ValueError(
                 f"filter_threshold={threshold} kept {n_kept} of {drawn} new images "
                 f"of class {value!r} ({n_kept / drawn:.1%}), but {n_samples} are "

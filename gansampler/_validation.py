@@ -2,7 +2,14 @@
 
 import os
 
+import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
+
+
+def plain(value):
+    """A numpy scalar as the Python value it holds, for messages: ``1``, not
+    ``np.int64(1)``."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _takes_bool(constraints):

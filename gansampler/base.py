@@ -24,7 +24,7 @@ from ._images import (
     validate_images,
 )
 from ._torch import forget_fit
-from ._validation import check_fits_in_memory, reject_bool_numbers
+from ._validation import check_fits_in_memory, plain, reject_bool_numbers
 
 
 def _binary_one_hot(y):
@@ -295,7 +295,7 @@ class BaseImageSampler(BaseOverSampler):
         for label, n_samples in self.sampling_strategy_.items():
             size = sizes.get(label, 0)
             if n_samples > 0 and size < self._min_class_size:
-                label = label.item() if isinstance(label, np.generic) else label
+                label = plain(label)
                 raise ValueError(
                     f"Class {label!r} has {size} image(s); "
                     f"{type(self).__name__} needs at least {self._min_class_size} "

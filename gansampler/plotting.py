@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._images import _format_shape, _normalise_image_shape
+from ._validation import plain
 
 __all__ = ["plot_samples"]
 
@@ -228,7 +229,7 @@ def plot_samples(
             raise ValueError("classes must name at least one class; got classes=[].")
         for label in classes:
             if not (np.any(y_real == label) or np.any(y_fake == label)):
-                value = label.item() if isinstance(label, np.generic) else label
+                value = plain(label)
                 raise ValueError(
                     f"classes holds {value!r}, which labels no image in y_real "
                     "or y_fake."

@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from .._images import ImageLayout
 from .._torch import forget_fit, resolve_device, torch_seed
@@ -12,7 +12,11 @@ from .._training import Budget
 from ._gan import feature_sampler
 from ._gan.base import BaseGANSampler
 from ._gan.docs import FEATURE_ATTRIBUTES, FILTER_ATTRIBUTES, pick
-from ._gan.feature_sampler import FeatureSamplerMixin, extractor_network
+from ._gan.feature_sampler import (
+    FEATURE_CONSTRAINTS,
+    FeatureSamplerMixin,
+    extractor_network,
+)
 from ._gan.feature_space import pick_anchors
 from ._gan.networks import build_networks, check_image_size
 from ._gan.steps import FeatureGANStep
@@ -194,14 +198,7 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
             for k, v in BaseGANSampler._parameter_constraints.items()
             if k != "augment"
         },
-        "extractor": [HasMethods(["fit", "predict"]), None],
-        "decoding": [StrOptions({"residual", "direct"})],
-        "encoder_epochs": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-        ],
-        "encoder_learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
+        **FEATURE_CONSTRAINTS,
         "classifier_learning_rate": [Interval(Real, 0, None, closed="left")],
         "classifier_weight": [Interval(Real, 0, None, closed="left")],
         "classifier_fake_every": [Interval(Integral, 1, None, closed="left")],

@@ -1,11 +1,11 @@
 """FeatureSMOTESampler: SMOTE in a learned feature space, decoded to images."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from .._torch import (
     DEVICE_CONSTRAINTS,
@@ -14,9 +14,10 @@ from .._torch import (
     torch_seed,
     usable_device,
 )
+from .._validation import plain
 from ..base import BaseImageSampler
 from ._gan.docs import FEATURE_ATTRIBUTES, FILTER_ATTRIBUTES, pick
-from ._gan.feature_sampler import FeatureSamplerMixin
+from ._gan.feature_sampler import FEATURE_CONSTRAINTS, FeatureSamplerMixin
 from ._gan.networks import check_image_size
 
 
@@ -132,14 +133,7 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
     _parameter_constraints = {
         **BaseImageSampler._parameter_constraints,
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "extractor": [HasMethods(["fit", "predict"]), None],
-        "decoding": [StrOptions({"residual", "direct"})],
-        "encoder_epochs": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-        ],
-        "encoder_learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
+        **FEATURE_CONSTRAINTS,
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "n_filters": [Interval(Integral, 1, None, closed="left")],
         "device": DEVICE_CONSTRAINTS,
@@ -224,7 +218,7 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
         for label, n_samples in self.sampling_strategy_.items():
             size = counts[np.flatnonzero(classes == label)[0]]
             if n_samples > 0 and size <= self.k_neighbors:
-                label = label.item() if isinstance(label, np.generic) else label
+                label = plain(label)
                 raise ValueError(
                     f"k_neighbors={self.k_neighbors} needs more than "
                     f"{self.k_neighbors} images of each class to oversample; "

@@ -31,6 +31,7 @@ from ..._torch import (
     usable_device,
 )
 from ..._training import Budget, Scale
+from ..._validation import plain
 from ...base import BaseImageSampler
 from .networks import build_networks, check_image_size
 from .steps import ConditionalGANStep, generator_inputs, warn_if_discriminator_wins
@@ -301,7 +302,7 @@ class BaseGANSampler(BaseImageSampler):
             rows = made[k * per_class : (k + 1) * per_class]
             spread = (rows - rows[0]).abs().max().item()
             if spread <= 1e-6 * max(rows.abs().max().item(), 1e-12):
-                label = label.item() if isinstance(label, np.generic) else label
+                label = plain(label)
                 advice = self._divergence_advice()
                 warnings.warn(
                     f"{type(self).__name__}'s generator collapsed: {per_class} "

@@ -7,14 +7,29 @@ this mixin turns them into images, encodes new samples, and resamples in the
 feature space. FeatureGANSampler is one such sampler.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..._images import images_to_tensor, validate_images
 from ..._torch import MAX_SEED, usable_device
 from .feature_space import anchor_batch, learn_feature_space
+
+# The first stage's parameters, the same in every feature-space sampler.
+FEATURE_CONSTRAINTS = {
+    "extractor": [HasMethods(["fit", "predict"]), None],
+    "decoding": [StrOptions({"residual", "direct"})],
+    "encoder_epochs": [
+        Interval(Integral, 1, None, closed="left"),
+        StrOptions({"auto"}),
+    ],
+    "encoder_learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
+}
 
 # Real images kept per class for residual decoding (drawn at random when a
 # class has more), which bounds the memory of a fitted sampler.
