@@ -47,9 +47,11 @@ def digits():
 @pytest.fixture(scope="module")
 def fitted(digits):
     X, y = digits
-    return FeatureGANSampler(
-        n_epochs=60, encoder_epochs=15, random_state=0, device="cpu"
-    ).fit(X, y)
+    # The GAN stage on its default budget: the quality tests below are about
+    # what a user gets. A shorter GAN stage (60 epochs) passed on four seeds
+    # in five and failed on this one. encoder_epochs is fixed so that a test
+    # can count its history.
+    return FeatureGANSampler(encoder_epochs=15, random_state=0, device="cpu").fit(X, y)
 
 
 def test_feature_space_separates_the_classes(digits, fitted):

@@ -62,6 +62,13 @@ def test_one_seed_never_feeds_two_torch_streams(digits, monkeypatch):
     seen = record_seeds(monkeypatch, trainer, ["make_generator", "seeded"])
     tiny(DCGANSampler).fit(GRAY, Y)
     assert not set(seen["make_generator"]) & set(seen["seeded"])
+    # FeatureGANSampler's three loops, its feature classifier's included.
+    seen = record_seeds(monkeypatch, trainer, ["make_generator", "seeded"])
+    built = record_seeds(monkeypatch, feature_space, ["seeded"])
+    tiny(FeatureGANSampler).fit(GRAY, Y)
+    assert len(seen["make_generator"]) == 3
+    torch_streams = set(seen["seeded"]) | set(built["seeded"])
+    assert not set(seen["make_generator"]) & torch_streams
 
 
 def test_device_takes_an_index_or_a_torch_device(digits):

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..._images import images_to_numpy, images_to_tensor
-from ..._torch import infer, seeded
+from ..._torch import infer, seeded, torch_seed
 from ..._training import (
     Budget,
     Scale,
@@ -262,7 +262,11 @@ def learn_feature_space(
 
 def fit_classifier(features, targets, n_classes, device, seed):
     """The feature classifier: full-batch Adam with balanced class weights."""
-    with seeded(seed, device):
+    # One integer must not feed two torch streams (initialisation and the
+    # trainer's draws): derive independent seeds from it.
+    rng = np.random.RandomState(seed)
+    build_seed, batch_seed, torch_seed_ = (torch_seed(rng) for _ in range(3))
+    with seeded(build_seed, device):
         classifier = FeatureClassifier(features, n_classes)
     optimizer = torch.optim.Adam(classifier.parameters(), lr=CLASSIFIER_LEARNING_RATE)
     step = ClassifierStep(classifier, optimizer, balanced_weights(targets, n_classes))
@@ -274,7 +278,7 @@ def fit_classifier(features, targets, n_classes, device, seed):
         batch_size=len(targets),
         balanced=False,
         device=device,
-        seeds=(seed, seed),
+        seeds=(batch_seed, torch_seed_),
         advice="lower learning_rate",
     ).fit(features, targets, n_classes)
     return classifier.cpu().eval()
