@@ -18,6 +18,7 @@ import argparse
 import json
 import pickle
 import time
+from pathlib import Path
 
 import numpy as np
 from _common import RESULTS, ROOT, data_path, machine
@@ -99,9 +100,10 @@ def main():
     parser.add_argument("--split", choices=["test", "val"], default="test")
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
     parser.add_argument("--grids", default=str(ROOT / "docs" / "_static"))
+    parser.add_argument("--out", default=None, help="JSON-lines file of results")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"quality_{args.split}.jsonl"
+    out = Path(args.out) if args.out else RESULTS / f"quality_{args.split}.jsonl"
     print(f"# {machine()} -> {out}", flush=True)
     path = data_path(args.data)
     model = embedder(path)
