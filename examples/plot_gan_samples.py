@@ -1,30 +1,22 @@
-"""Balance a digits problem with DCGANSampler and look at what it made.
+"""
+Balance a digits problem with DCGANSampler and look at what it made
+===================================================================
 
 Digits 0 to 3, with 3 cut to 15 images; a class-conditional DCGAN learns all
-four classes and fills class 3 up. Prints the Frechet distance of the new 3s
-to held-out real 3s (in the feature space of a CNNClassifier) beside that of
-SMOTE's interpolated 3s, and saves real beside generated images per class.
-About a minute on a 2-core CPU; needs the plot extra (matplotlib).
-
-    python examples/plot_gan_samples.py --out gan_samples.png
+four classes and fills class 3 up. The Frechet distance of the new 3s to
+held-out real 3s (in the feature space of a CNNClassifier) is printed beside
+that of SMOTE's interpolated 3s, and real images are shown beside generated
+ones, class by class. About a minute on a 2-core CPU; needs the plot extra
+(matplotlib).
 """
 
-import argparse
+import numpy as np
+from imblearn.over_sampling import SMOTE
+from sklearn.datasets import load_digits
 
-import matplotlib
-
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-from imblearn.over_sampling import SMOTE  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-
-from gansampler import CNNClassifier, DCGANSampler  # noqa: E402
-from gansampler.metrics import frechet_distance  # noqa: E402
-from gansampler.plotting import plot_samples  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="gan_samples.png")
-args = parser.parse_args()
+from gansampler import CNNClassifier, DCGANSampler
+from gansampler.metrics import frechet_distance
+from gansampler.plotting import plot_samples
 
 X, y = load_digits(n_class=4, return_X_y=True)
 X = X.reshape(-1, 8, 8)
@@ -54,6 +46,9 @@ print(f"  DCGANSampler {frechet_distance(real_3, gan_3, embedder):8.2f}")
 print(f"  SMOTE        {frechet_distance(real_3, smote_3, embedder):8.2f}")
 print(f"  (the 15 real training 3s: {frechet_distance(real_3, train_3, embedder):.2f})")
 
+# %%
+# Real images (left) beside generated ones (right), eight of each class:
+
 fig = plot_samples(
     X_train,
     y_train,
@@ -62,5 +57,3 @@ fig = plot_samples(
     n_per_class=8,
     random_state=0,
 )
-fig.savefig(args.out, dpi=100)
-print("saved", args.out)

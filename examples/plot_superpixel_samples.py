@@ -1,29 +1,21 @@
-"""Show what SuperpixelSampler makes of PneumoniaMNIST chest X-rays.
+"""
+What SuperpixelSampler makes of chest X-rays
+============================================
 
-One row of real pneumonia images, then one row per mode of augmented images
-made from them. Needs the plot extra (matplotlib) and pneumoniamnist.npz
-(``--data``, or the GANSAMPLER_DATA folder, or ~/.medmnist/).
-
-    python examples/plot_superpixel_samples.py --data ../shared/data/pneumoniamnist.npz
+One row of real pneumonia images from PneumoniaMNIST, then one row per mode
+of SuperpixelSampler (geometric, SLIC superpixel, both) of images made from
+them. Needs the plot extra (matplotlib) and ``pneumoniamnist.npz``, found as
+:func:`gansampler.datasets.load_pneumoniamnist` looks for it: the folder in
+the ``GANSAMPLER_DATA`` environment variable, or ``~/.medmnist/``.
 """
 
-import argparse
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib
+from gansampler import SuperpixelSampler
+from gansampler.datasets import load_pneumoniamnist
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from gansampler import SuperpixelSampler  # noqa: E402
-from gansampler.datasets import load_pneumoniamnist  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--data", default=None)
-parser.add_argument("--out", default="superpixel_samples.png")
-args = parser.parse_args()
-
-X, y = load_pneumoniamnist("train", path=args.data)
+X, y = load_pneumoniamnist("train")
 n_show = 8
 real = X[y == 1][:n_show]
 # Two real classes: a pool of pneumonia images and as many normal ones.
@@ -48,5 +40,3 @@ for r, (name, images) in enumerate(rows):
     axes[r, 0].set_ylabel(name, fontsize=8)
 fig.suptitle("SuperpixelSampler on PneumoniaMNIST (CC BY 4.0, MedMNIST v2)", fontsize=9)
 fig.tight_layout()
-fig.savefig(args.out, dpi=100)
-print(f"wrote {args.out}")

@@ -1,4 +1,6 @@
-"""Quickstart: an imbalanced digits problem, handled five ways.
+"""
+Quickstart: an imbalanced digits problem, handled five ways
+===========================================================
 
 Two digit classes keep all their images and the eight others keep a tenth
 (part B of the project's imbalance study). The same CNNClassifier, with its

@@ -189,7 +189,13 @@ def study(args):
             f"# Imbalance study: {args.data}\n\n{table}\n\n{verdict}\n"
         ),
     )
-    _write_atomic(output / "results.png", lambda p: plot(rows, p))
+    fig = plot(rows)
+    try:
+        _write_atomic(output / "results.png", lambda p: fig.savefig(p, dpi=100))
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     print(f"\n{table}\n\n{verdict}\nWritten to {output}/ (results.csv, .md, .png)")
 
 

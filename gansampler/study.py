@@ -16,29 +16,22 @@ images gives 0.9 for their class; ``featuresmote+weighted0.25`` is a
 class's weight.
 """
 
+__all__ = ["fit_method", "parse_method", "plot", "run_study", "summarize"]
+
 import csv
-import time
 
 import numpy as np
-from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-BASES = (
-    "none",
-    "class_weight",
-    "threshold",
-    "ros",
-    "ros_augment",
-    "smote",
-    "superpixel",
-    "superpixel_geometric",
-    "superpixel_superpixel",
-    "superpixel_both",
-    "dcgan",
-    "infogan",
-    "featuregan",
-    "featuresmote",
+from ._methods import (  # noqa: F401 (re-exported)
+    BASES,
+    fit_method,
+    imblearn_resample,
+    make_sampler,
+    parse_method,
+    score,
 )
+
 DEFAULT_METHODS = ("none", "class_weight", "ros", "smote", "superpixel", "featuresmote")
 FIELDS = (
     "method",
@@ -50,142 +43,6 @@ FIELDS = (
     "resample_s",
     "fit_s",
 )
-
-
-def parse_method(method):
-    """The parts of a method's name (see the module docstring)."""
-    base, *options = method.split("+")
-    base, _, strategy = base.partition("@")
-    if base not in BASES:
-        raise ValueError(f"unknown method {method!r}; the bases are {list(BASES)}.")
-    parts = {"base": base, "strategy": float(strategy) if strategy else "auto"}
-    for option in options:
-        if option == "cw":
-            parts["class_weight"] = "balanced"
-        elif option.startswith("filter"):
-            parts["filter"] = float(option[len("filter") :])
-        elif option.startswith("weighted"):
-            parts["share"] = float(option[len("weighted") :])
-        else:
-            raise ValueError(f"unknown option {option!r} in method {method!r}.")
-    if "filter" in parts and base in ("ros", "ros_augment", "smote"):
-        raise ValueError(
-            f"method {method!r}: +filter applies to gansampler's samplers only."
-        )
-    if "share" in parts and base == "smote":
-        raise ValueError(
-            f"method {method!r}: SMOTE inside ResampledClassifier would "
-            "interpolate uint8 pixels, which wrap around; use featuresmote."
-        )
-    return parts
-
-
-def make_sampler(method, seed, min_count, gan_params=None):
-    """The sampler of ``method``, or None; ``"auto"`` balances."""
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-
-    from .over_sampling import (
-        DCGANSampler,
-        FeatureGANSampler,
-        FeatureSMOTESampler,
-        InfoGANSampler,
-        SuperpixelSampler,
-    )
-
-    gan_params = gan_params or {}
-    parts = parse_method(method)
-    base, strategy = parts["base"], parts["strategy"]
-    common = {"random_state": seed, "sampling_strategy": strategy}
-    if "filter" in parts:
-        common["filter_threshold"] = parts["filter"]
-    if base in ("ros", "ros_augment"):
-        return RandomOverSampler(random_state=seed, sampling_strategy=strategy)
-    if base == "smote":
-        # SMOTE needs more neighbours than it asks for.
-        k = min(5, min_count - 1)
-        return SMOTE(random_state=seed, sampling_strategy=strategy, k_neighbors=k)
-    gans = {"dcgan": DCGANSampler, "infogan": InfoGANSampler}
-    gans["featuregan"] = FeatureGANSampler
-    if base in gans:
-        return gans[base](**common, **gan_params)
-    if base == "featuresmote":
-        return FeatureSMOTESampler(**common, k_neighbors=min(5, min_count - 1))
-    if base.startswith("superpixel"):
-        mode = base.partition("_")[2] or "both"
-        return SuperpixelSampler(mode=mode, **common)
-    return None
-
-
-def imblearn_resample(sampler, X, y):
-    """imbalanced-learn's samplers take flat rows; SMOTE also float ones (on
-    uint8 its differences between neighbours wrap around)."""
-    rows = X.reshape(len(X), -1)
-    if X.dtype == np.uint8 and type(sampler).__name__ == "SMOTE":
-        X_res, y_res = sampler.fit_resample(rows.astype(np.float32), y)
-        X_res = np.clip(np.rint(X_res), 0, 255).astype(np.uint8)
-    else:
-        X_res, y_res = sampler.fit_resample(rows, y)
-    return X_res.reshape((len(X_res),) + X.shape[1:]), y_res
-
-
-def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
-    """Resample and fit as ``method`` says; return (model, resample_s, fit_s, n)."""
-    from sklearn.model_selection import TunedThresholdClassifierCV
-
-    from .compose import ResampledClassifier
-    from .neural_network import CNNClassifier
-
-    counts = np.unique(y, return_counts=True)[1]
-    parts = parse_method(method)
-    sampler = make_sampler(method, seed, counts.min(), gan_params)
-    weights = "balanced" if parts["base"] == "class_weight" else None
-    clf = CNNClassifier(
-        random_state=seed,
-        class_weight=parts.get("class_weight", weights),
-        augment=parts["base"] == "ros_augment",
-        **(classifier_params or {}),
-    )
-    if parts["base"] == "threshold":
-        # Tuned for balanced accuracy by internal 5-fold cross-validation on
-        # the training data (scikit-learn's default).
-        clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
-    if "share" in parts:
-        # The sampler runs inside the classifier's fit; its time counts there.
-        if parts["base"] == "ros":
-            # imbalanced-learn's samplers take flat rows; the classifier is
-            # told their geometry.
-            clf.set_params(image_shape=X.shape[1:])
-            X = X.reshape(len(X), -1)
-        clf = ResampledClassifier(clf, sampler, synthetic_share=parts["share"])
-        sampler = None
-    resample_s = 0.0
-    if sampler is not None:
-        start = time.perf_counter()
-        if parts["base"] in ("ros", "ros_augment", "smote"):
-            X, y = imblearn_resample(sampler, X, y)
-        else:
-            X, y = sampler.fit_resample(X, y)
-        resample_s = time.perf_counter() - start
-    start = time.perf_counter()
-    clf.fit(X, y)
-    return clf, resample_s, time.perf_counter() - start, len(y)
-
-
-def score(model, X, y):
-    """Balanced accuracy, ROC AUC (one-vs-rest, macro, for several classes)
-    and macro F1 of a fitted model on ``X``, ``y``."""
-    proba = model.predict_proba(X)
-    # predict, not the argmax of proba: threshold tuning moves the cut.
-    predicted = model.predict(X)
-    if len(model.classes_) == 2:
-        auc = roc_auc_score(y == model.classes_[1], proba[:, 1])
-    else:
-        auc = roc_auc_score(y, proba, multi_class="ovr", labels=model.classes_)
-    return {
-        "balanced_accuracy": balanced_accuracy_score(y, predicted),
-        "roc_auc": auc,
-        "macro_f1": f1_score(y, predicted, average="macro"),
-    }
 
 
 def splits(y, seed, cv, test_size):
@@ -386,11 +243,12 @@ def _std(values):
     return values.std(ddof=1) if len(values) > 1 else 0.0
 
 
-def plot(rows, path, metric="balanced_accuracy"):
-    """A PNG of each method's runs (one dot each) and mean, by ``metric``."""
-    import matplotlib
+def plot(rows, metric="balanced_accuracy"):
+    """A figure of each method's runs (one dot each) and mean, by ``metric``.
 
-    matplotlib.use("Agg")
+    Returns the :class:`matplotlib.figure.Figure`; it is not shown or saved.
+    Needs matplotlib (the plot extra).
+    """
     import matplotlib.pyplot as plt
 
     methods = sorted({r["method"] for r in rows})
@@ -402,5 +260,4 @@ def plot(rows, path, metric="balanced_accuracy"):
     ax.set_yticks(range(len(methods)), methods)
     ax.set_xlabel(metric.replace("_", " "))
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    return fig

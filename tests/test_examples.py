@@ -1,0 +1,99 @@
+"""The examples run, and every public name is in the API reference.
+
+Each example runs in this process with every training budget cut to one
+epoch (the "fast mode"): the examples use the defaults, whose budgets are
+minutes of training, and these tests check that the code runs and shows
+what it says, not how well it trains (the benchmarks measure that).
+"""
+
+import re
+import runpy
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+import gansampler
+from gansampler import compose, datasets, metrics, plotting, study
+from gansampler._training import Budget
+from gansampler.neural_network import _fit
+from gansampler.over_sampling import _feature_gan
+from gansampler.over_sampling._gan import base, feature_space
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+# What each example must print: the line that carries its result.
+PRINTS = {
+    "quickstart.py": r"\| FeatureSMOTESampler \| \d\.\d{3} \|",
+    "plot_gan_samples.py": r"DCGANSampler +\d+\.\d\d",
+    "plot_grid_search.py": r"best: .+, held-out balanced accuracy \d\.\d{3}",
+    "plot_study_on_a_folder.py": r"\| featuresmote \|",
+    "plot_superpixel_samples.py": None,
+}
+
+
+@pytest.fixture
+def fast_mode(monkeypatch):
+    one_epoch = Budget(min_epochs=1, min_steps=1)
+    monkeypatch.setattr(_fit, "BUDGET", one_epoch)
+    monkeypatch.setattr(base.BaseGANSampler, "_budget", one_epoch)
+    monkeypatch.setattr(_feature_gan.FeatureGANSampler, "_budget", one_epoch)
+    monkeypatch.setattr(feature_space, "ENCODER_BUDGET", one_epoch)
+    monkeypatch.setattr(feature_space, "CLASSIFIER_STEPS", 5)
+
+
+def test_every_example_is_listed():
+    assert sorted(p.name for p in EXAMPLES) == sorted(PRINTS)
+
+
+@pytest.mark.filterwarnings("ignore")  # one epoch: convergence warnings
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_runs(path, fast_mode, pneumonia_folder, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(path)])
+    plt.close("all")
+    runpy.run_path(str(path), run_name="__main__")
+    out = capsys.readouterr().out
+    if PRINTS[path.name]:
+        assert re.search(PRINTS[path.name], out), out
+    if path.name.startswith("plot_"):
+        # The gallery shows the figures the example leaves open.
+        assert plt.get_fignums(), "the example drew no figure"
+    plt.close("all")
+
+
+@pytest.fixture
+def pneumonia_folder(request, monkeypatch):
+    """GANSAMPLER_DATA for the example that reads PneumoniaMNIST."""
+    if "superpixel" in request.node.name:
+        path = request.getfixturevalue("pneumonia_path")
+        monkeypatch.setenv("GANSAMPLER_DATA", str(path.parent))
+
+
+def test_every_public_name_is_in_the_api_reference():
+    api = (ROOT / "docs" / "api.rst").read_text()
+    listed = set(re.findall(r"^   (\S+)$", api, flags=re.MULTILINE))
+    modules = {
+        "": gansampler,
+        "compose.": compose,
+        "datasets.": datasets,
+        "metrics.": metrics,
+        "plotting.": plotting,
+        "study.": study,
+    }
+    # A name may be listed once, under another module that exports the same
+    # object (ResampledClassifier, base.BaseImageSampler).
+    short = {entry.rsplit(".", 1)[-1] for entry in listed}
+    missing = [
+        prefix + name
+        for prefix, module in modules.items()
+        for name in module.__all__
+        if not name.startswith("_")
+        and prefix + name not in listed
+        and not (name in short and getattr(gansampler, name, None) is not None)
+    ]
+    assert not missing, f"not in docs/api.rst: {missing}"
