@@ -1,18 +1,19 @@
 """The built-in CNN architectures of :class:`CNNClassifier`.
 
-Every built-in network is a :class:`ImageNetwork`: input standardisation, a
-convolutional ``features`` stack ending in a flat vector (the penultimate
-feature space) and a linear ``head``. All of them adapt to the image size:
-inputs with a side above 64 pixels are average-pooled down first, and pooling
-uses ``ceil_mode`` so that small images (down to 1 x 1 for ``light``, ``vgg``
-and ``resnet``) still pass.
+Every network is an :class:`ImageNetwork`: input standardisation, optional
+average pooling of large images (``max_side``), a ``features`` stack ending
+in a flat vector (the penultimate feature space) and a linear ``head``. The
+small built-in networks pool with ``ceil_mode``, so that small images (down
+to 1 x 1 for ``light``, ``vgg`` and ``resnet``) still pass.
 """
 
 import torch
 from torch import nn
 
-# Images with a side above this are average-pooled to at most this first.
-MAX_WORKING_SIDE = 64
+from ._backbones import BACKBONES
+from ._transfer import build_backbone, freeze_stages, imagenet_stats, user_module
+
+_BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
 
 class Standardize(nn.Module):
@@ -28,31 +29,44 @@ class Standardize(nn.Module):
 
 
 class ImageNetwork(nn.Module):
-    """Standardisation, then ``features`` (to a vector), then ``head``."""
+    """Standardisation, pooling, ``features`` (to a vector), then ``head``."""
 
-    def __init__(self, standardize, features, head):
+    def __init__(self, standardize, resize, features, head):
         super().__init__()
         self.standardize = standardize
+        self.resize = resize
         self.features = features
         self.head = head
 
     def embed(self, x):
-        return self.features(self.standardize(x))
+        return self.features(self.resize(self.standardize(x)))
 
     def forward(self, x):
         return self.head(self.embed(x))
 
+    def train(self, mode=True):
+        super().train(mode)
+        # Batch norm in frozen stages keeps the statistics it came with.
+        for module in self.modules():
+            if isinstance(module, _BATCH_NORMS) and module.weight is not None:
+                if not module.weight.requires_grad:
+                    module.eval()
+        return self
 
-def _n_input_pools(height, width):
+
+def working_size(height, width, max_side):
+    """The image size after halving (ceil) until the shorter side is at most
+    ``max_side``; the number of halvings."""
     n = 0
-    while min(height, width) > MAX_WORKING_SIDE:
+    while max_side is not None and min(height, width) > max_side:
         height, width, n = (height + 1) // 2, (width + 1) // 2, n + 1
-    return n
+    return height, width, n
 
 
-def _input_pool(height, width):
-    n = _n_input_pools(height, width)
-    return [nn.AvgPool2d(2, ceil_mode=True) for _ in range(n)]
+def _resize(n_pools):
+    if n_pools == 0:
+        return nn.Identity()
+    return nn.Sequential(*[nn.AvgPool2d(2, ceil_mode=True) for _ in range(n_pools)])
 
 
 def _conv_bn(c_in, c_out, stride=1):
@@ -67,10 +81,9 @@ def _pool():
     return nn.MaxPool2d(2, ceil_mode=True)
 
 
-def light(n_channels, n_classes, height, width):
+def light(n_channels, n_classes):
     """About 0.1M parameters: three double-conv blocks, global pooling."""
-    layers = _input_pool(height, width)
-    c_in = n_channels
+    layers, c_in = [], n_channels
     for c_out in (24, 48, 64):
         layers += _conv_bn(c_in, c_out) + _conv_bn(c_out, c_out) + [_pool()]
         c_in = c_out
@@ -78,10 +91,9 @@ def light(n_channels, n_classes, height, width):
     return nn.Sequential(*layers), nn.Linear(c_in, n_classes)
 
 
-def vgg(n_channels, n_classes, height, width):
+def vgg(n_channels, n_classes):
     """A small VGG-style stack (32-64-128 channels, two convs per stage)."""
-    layers = _input_pool(height, width)
-    c_in = n_channels
+    layers, c_in = [], n_channels
     for c_out in (32, 64, 128):
         layers += _conv_bn(c_in, c_out) + _conv_bn(c_out, c_out) + [_pool()]
         c_in = c_out
@@ -115,9 +127,9 @@ class _BasicBlock(nn.Module):
         return torch.relu(self.body(x) + self.shortcut(x))
 
 
-def resnet(n_channels, n_classes, height, width):
+def resnet(n_channels, n_classes):
     """A small residual network: three stages of two basic blocks each."""
-    layers = _input_pool(height, width) + _conv_bn(n_channels, 32)
+    layers = _conv_bn(n_channels, 32)
     c_in = 32
     for c_out, stride in ((32, 1), (64, 2), (128, 2)):
         layers += [_BasicBlock(c_in, c_out, stride), _BasicBlock(c_out, c_out, 1)]
@@ -126,9 +138,9 @@ def resnet(n_channels, n_classes, height, width):
     return nn.Sequential(*layers), nn.Linear(c_in, n_classes)
 
 
-def lenet5(n_channels, n_classes, height, width):
+def lenet5(n_channels, n_classes):
     """LeNet-5 (LeCun et al., 1998) with ReLU and max pooling."""
-    layers = _input_pool(height, width) + [
+    layers = [
         nn.Conv2d(n_channels, 6, 5, padding=2),
         nn.ReLU(inplace=True),
         nn.MaxPool2d(2),
@@ -147,43 +159,88 @@ def lenet5(n_channels, n_classes, height, width):
     return nn.Sequential(*layers), nn.Linear(84, n_classes)
 
 
-# name -> (builder, smallest image side it accepts)
+# name -> (builder, smallest image side it accepts, after max_side's pooling)
 ARCHITECTURES = {
     "light": (light, 1),
     "lenet5": (lenet5, 12),
     "vgg": (vgg, 1),
     "resnet": (resnet, 1),
 }
+# The backbones' smallest side: DenseNet's transitions halve 32 pixels to 1.
+BACKBONE_MIN_SIDE = {"resnet18": 1, "resnet34": 1, "resnet50": 1, "densenet121": 32}
 
 
-def _check_output(module, n_channels, n_classes, height, width):
+def _check_output(module, shape, width, built):
     """Run a user's module once on blank images, so that a network of the
     wrong shape fails here, naming ``architecture``, not deep in training."""
-    shape = (2, n_channels, height, width)
     was_training = module.training
     try:
         with torch.random.fork_rng(devices=[]), torch.no_grad():
             output = module.eval()(torch.zeros(shape))
     except Exception as error:  # noqa: BLE001 - whatever the user's code raises
         raise ValueError(
-            f"The module that architecture(n_channels={n_channels}, "
-            f"n_classes={n_classes}) built fails on a batch of images of shape "
+            f"The module that {built} fails on a batch of images of shape "
             f"{shape} (N, C, H, W): {type(error).__name__}: {error}"
         ) from error
     finally:
         module.train(was_training)
-    if not isinstance(output, torch.Tensor) or tuple(output.shape) != (2, n_classes):
+    if not isinstance(output, torch.Tensor) or tuple(output.shape) != (2, width):
         got = tuple(output.shape) if hasattr(output, "shape") else type(output)
         raise ValueError(
-            f"The module that architecture(n_channels={n_channels}, "
-            f"n_classes={n_classes}) built maps a batch of images of shape "
-            f"{shape} to {got}; it must give logits of shape (2, {n_classes})."
+            f"The module that {built} maps a batch of images of shape {shape} "
+            f"to {got}; it must give an output of shape (2, {width})."
         )
 
 
-def build_network(architecture, n_channels, n_classes, height, width, mean, std):
-    """Build the :class:`ImageNetwork` for ``architecture`` (a name or callable)."""
+def build_network(
+    architecture,
+    n_channels,
+    n_classes,
+    height,
+    width,
+    mean,
+    std,
+    *,
+    weights=None,
+    trainable_stages="all",
+    max_side=64,
+    normalization="auto",
+):
+    """Build the :class:`ImageNetwork` for ``architecture``.
+
+    ``architecture`` is a built-in name, a backbone name, a callable
+    ``architecture(n_channels, n_classes)`` or a :class:`torch.nn.Module`.
+    ``mean`` and ``std`` are the training images' channel statistics, used
+    unless ``normalization`` (or, for ``"auto"``, pretrained weights or a
+    user's module) asks for ImageNet's.
+    """
+    pretrained = weights is not None or isinstance(architecture, nn.Module)
+    if normalization == "imagenet" or (normalization == "auto" and pretrained):
+        mean, std = imagenet_stats(n_channels)
     standardize = Standardize(mean, std)
+    h, w, n_pools = working_size(height, width, max_side)
+    resize = _resize(n_pools)
+    shape = (2, n_channels, h, w)
+    is_named = isinstance(architecture, str)
+    if weights is not None and not (is_named and architecture in BACKBONES):
+        raise ValueError(
+            f"weights={weights!r} applies to the backbones {sorted(BACKBONES)}; "
+            f"architecture is {_describe(architecture)}. Load a module's own "
+            "weights before passing it as architecture."
+        )
+    if trainable_stages != "all" and (is_named and architecture in ARCHITECTURES):
+        raise ValueError(
+            f"trainable_stages={trainable_stages!r} applies to the backbones "
+            f"{sorted(BACKBONES)} and to a torch.nn.Module; architecture="
+            f"{architecture!r} trains whole. Use trainable_stages='all'."
+        )
+    if isinstance(architecture, nn.Module):
+        features, n_features = user_module(architecture, n_channels)
+        built = f"architecture={type(architecture).__name__}(...) became"
+        _check_output(features, shape, n_features, built + " without its head")
+        freeze_stages(features, trainable_stages)
+        head = nn.Linear(n_features, n_classes)
+        return ImageNetwork(standardize, resize, features, head)
     if callable(architecture):
         module = architecture(n_channels, n_classes)
         if not isinstance(module, nn.Module):
@@ -191,18 +248,29 @@ def build_network(architecture, n_channels, n_classes, height, width, mean, std)
                 "architecture must return a torch.nn.Module when called as "
                 f"architecture(n_channels, n_classes); got {type(module).__name__}."
             )
-        _check_output(module, n_channels, n_classes, height, width)
-        return ImageNetwork(standardize, module, nn.Identity())
-    builder, min_side = ARCHITECTURES[architecture]
-    if min(height, width) < min_side:
-        others = [
-            repr(k) for k, v in ARCHITECTURES.items() if v[1] <= min(height, width)
-        ]
+        built = f"architecture(n_channels={n_channels}, n_classes={n_classes}) built"
+        _check_output(module, shape, n_classes, built)
+        freeze_stages(module, trainable_stages)
+        return ImageNetwork(standardize, resize, module, nn.Identity())
+    min_side = BACKBONE_MIN_SIDE.get(architecture) or ARCHITECTURES[architecture][1]
+    if min(h, w) < min_side:
         raise ValueError(
             f"architecture={architecture!r} needs images of at least "
-            f"{min_side}x{min_side} pixels; got {height}x{width} images. Use "
-            f"architecture={', '.join(others[:-1])} or {others[-1]}, or "
-            "upsample the images."
+            f"{min_side}x{min_side} pixels; got {height}x{width} images"
+            + (f", {h}x{w} after max_side={max_side}" if n_pools else "")
+            + f". Use an architecture that takes {min(h, w)} pixels (such as "
+            "'light'), raise max_side, or upsample the images."
         )
-    features, head = builder(n_channels, n_classes, height, width)
-    return ImageNetwork(standardize, features, head)
+    if architecture in BACKBONES:
+        features, n_features = build_backbone(architecture, n_channels, weights)
+        freeze_stages(features, trainable_stages)
+        head = nn.Linear(n_features, n_classes)
+        return ImageNetwork(standardize, resize, features, head)
+    features, head = ARCHITECTURES[architecture][0](n_channels, n_classes)
+    return ImageNetwork(standardize, resize, features, head)
+
+
+def _describe(architecture):
+    if isinstance(architecture, str):
+        return repr(architecture)
+    return f"a {type(architecture).__name__}"

@@ -1,6 +1,7 @@
 """CNNClassifier: a PyTorch CNN behind scikit-learn's classifier API."""
 
 import copy
+import os
 from numbers import Integral, Real
 
 import torch
@@ -10,22 +11,17 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import images_to_tensor, validate_images
-from .._torch import (
-    DEVICE_CONSTRAINTS,
-    forget_fit,
-    infer,
-    usable_device,
-)
-from .._training import (
-    warn_if_unconverged,
-)
+from .._torch import DEVICE_CONSTRAINTS, forget_fit, infer, usable_device
+from .._training import warn_if_unconverged
 from .._validation import reject_bool_numbers
 from ._architectures import ARCHITECTURES
+from ._backbones import BACKBONES
+from ._docs import ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS
 from ._fit import PREDICT_BATCH_SIZE, first_state, next_state, train
 
 
 class CNNClassifier(ClassifierMixin, BaseEstimator):
-    """Convolutional neural network classifier for images, backed by PyTorch.
+    __doc__ = f"""Convolutional neural network classifier for images, backed by PyTorch.
 
     Images go in as ``(n, H, W)``, ``(n, H, W, C)`` or flat ``(n, D)`` rows
     with ``image_shape``; ``uint8`` pixels are scaled to ``[0, 1]`` and every
@@ -38,39 +34,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    architecture : {"light", "lenet5", "vgg", "resnet"} or callable, default="light"
-        The network. ``"light"``: about 0.1M parameters in three
-        double-convolution blocks with global average pooling, after small
-        networks that sort chest X-ray views; ``"lenet5"``: LeNet-5, needs
-        images of at least 12x12; ``"vgg"``: a small VGG-style stack;
-        ``"resnet"``: a small residual network. A callable is called as
-        ``architecture(n_channels, n_classes)`` and must return a
-        :class:`torch.nn.Module` mapping ``(N, C, H, W)`` float tensors to
-        ``(N, n_classes)`` logits.
+{ARCHITECTURE_PARAMETERS}
 
-    n_epochs : int or "auto", default="auto"
-        Passes over the training data in :meth:`fit`. ``"auto"`` trains for
-        15 epochs, or for as many as make 500 optimizer steps when 15 epochs
-        make fewer (small data sets): ``max(15, ceil(500 /
-        steps_per_epoch))``. An integer is that many epochs.
-
-    batch_size : int or "auto", default="auto"
-        Images per gradient step (capped at the number of images). ``"auto"``
-        is 128, or an eighth of the training images when that is smaller,
-        but at least 16: ``min(128, max(16, n_samples // 8))``.
-
-    learning_rate : float, default=1e-3
-        Initial learning rate.
-
-    lr_schedule : {"cosine", "constant"}, default="cosine"
-        ``"cosine"`` anneals the learning rate to zero over the fit's epochs;
-        :meth:`partial_fit` always uses the constant ``learning_rate``.
-
-    weight_decay : float, default=0.0
-        L2 penalty passed to the optimizer.
-
-    optimizer : {"adam", "sgd"}, default="adam"
-        Adam, or SGD with Nesterov momentum 0.9.
+{TRAINING_PARAMETERS}
 
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss. ``"balanced"`` weights each class
@@ -172,7 +138,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "architecture": [StrOptions(set(ARCHITECTURES)), callable],
+        # A torch.nn.Module is callable too; build_network tells them apart.
+        "architecture": [StrOptions(set(ARCHITECTURES) | set(BACKBONES)), callable],
+        "weights": [str, os.PathLike, None],
+        "trainable_stages": [
+            Interval(Integral, 0, None, closed="left"),
+            StrOptions({"all"}),
+        ],
+        "max_side": [Interval(Integral, 1, None, closed="left"), None],
+        "normalization": [StrOptions({"auto", "data", "imagenet"})],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         # Batch normalisation cannot train on batches of one image.
         "batch_size": [
@@ -199,6 +173,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self,
         *,
         architecture="light",
+        weights=None,
+        trainable_stages="all",
+        max_side=64,
+        normalization="auto",
         n_epochs="auto",
         batch_size="auto",
         learning_rate=1e-3,
@@ -217,6 +195,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         verbose=0,
     ):
         self.architecture = architecture
+        self.weights = weights
+        self.trainable_stages = trainable_stages
+        self.max_side = max_side
+        self.normalization = normalization
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -388,8 +370,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def embed(self, X):
         """Penultimate-layer features of images ``X``.
 
-        For a callable ``architecture`` this is the output of the user's
-        module.
+        The input of the linear head: for a backbone or a
+        :class:`torch.nn.Module` the features its head took; for a callable
+        ``architecture``, the output of the user's module.
 
         Parameters
         ----------

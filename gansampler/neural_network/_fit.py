@@ -100,6 +100,10 @@ def first_state(estimator, X, y, rng, classes, sample_weight=None):
             layout.width,
             mean,
             std,
+            weights=estimator.weights,
+            trainable_stages=estimator.trainable_stages,
+            max_side=estimator.max_side,
+            normalization=estimator.normalization,
         )
     return FitState(
         layout=layout,
@@ -334,14 +338,16 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
 
 
 def make_optimizer(estimator, module):
+    # Frozen stages stay out, so that weight decay cannot move them either.
+    parameters = [p for p in module.parameters() if p.requires_grad]
     if estimator.optimizer == "adam":
         return torch.optim.Adam(
-            module.parameters(),
+            parameters,
             lr=estimator.learning_rate,
             weight_decay=estimator.weight_decay,
         )
     return torch.optim.SGD(
-        module.parameters(),
+        parameters,
         lr=estimator.learning_rate,
         momentum=0.9,
         nesterov=True,

@@ -1,0 +1,197 @@
+"""Backbones with torchvision's names, weights files, frozen stages, a user's
+module, and the resolution cap (``max_side``). No network access: weights
+files are state dicts that the tests save themselves.
+
+The fits here train one or two epochs on a few dozen small images: these
+tests are about wiring (what loads, what trains, what stays), not accuracy.
+"""
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
+from torch import nn
+
+from gansampler import CNNClassifier
+from gansampler.neural_network._backbones import BACKBONES, resnet18, resnet34
+from gansampler.neural_network._transfer import IMAGENET_MEAN, read_weights
+
+REFERENCE = json.loads(
+    (Path(__file__).parent / "data" / "torchvision_state_dicts.json").read_text()
+)
+RNG = np.random.RandomState(0)
+Y = np.array([0, 1] * 12)
+GRAY = RNG.randint(0, 256, size=(24, 16, 16)).astype(np.uint8)
+RGB = RNG.randint(0, 256, size=(24, 16, 16, 3)).astype(np.uint8)
+FROZEN = ("conv1.", "bn1.", "layer1.", "layer2.", "layer3.")
+
+
+def short(**params):
+    return CNNClassifier(
+        **{"n_epochs": 2, "batch_size": 8, "random_state": 0, "device": "cpu"} | params
+    )
+
+
+@pytest.fixture(scope="module")
+def resnet18_file(tmp_path_factory):
+    """A resnet18 state dict as torchvision saves one (with its 1000-way fc)."""
+    path = tmp_path_factory.mktemp("weights") / "resnet18.pth"
+    with torch.random.fork_rng():
+        torch.manual_seed(1)
+        torch.save(resnet18().state_dict(), path)
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_names_and_shapes_match_torchvision(name):
+    ours = [[k, list(v.shape)] for k, v in BACKBONES[name]().state_dict().items()]
+    assert ours == REFERENCE[name]
+
+
+def test_a_saved_backbone_loads_and_frozen_stages_stay(resnet18_file):
+    saved = torch.load(resnet18_file, weights_only=True)
+    clf = short(architecture="resnet18", weights=resnet18_file, trainable_stages=1).fit(
+        RGB, Y
+    )
+    after = clf.module_.features.state_dict()
+    assert "fc.weight" not in after  # the file's head is left out
+    head_less = [k for k in saved if not k.startswith("fc.")]
+    assert sorted(after) == sorted(head_less)
+    for key in head_less:
+        if key.startswith(FROZEN):  # weights and batch-norm statistics
+            assert torch.equal(after[key], saved[key]), key
+    moved = [
+        k
+        for k in after
+        if k.startswith("layer4.") and not torch.equal(after[k], saved[k])
+    ]
+    assert moved  # the trainable stage did train
+    frozen = [
+        p for n, p in clf.module_.features.named_parameters() if n.startswith(FROZEN)
+    ]
+    assert not any(p.requires_grad for p in frozen)
+    # With pretrained weights the images are standardised as for ImageNet.
+    mean = clf.module_.standardize.mean.flatten().tolist()
+    np.testing.assert_allclose(mean, IMAGENET_MEAN, rtol=1e-6)
+
+
+def test_grayscale_gets_the_summed_stem_and_the_estimator_pickles(resnet18_file):
+    saved = torch.load(resnet18_file, weights_only=True)
+    clf = short(architecture="resnet18", weights=resnet18_file, trainable_stages=0)
+    clf.fit(GRAY, Y)
+    stem = clf.module_.features.conv1.weight
+    assert stem.shape == (64, 1, 7, 7)
+    torch.testing.assert_close(stem, saved["conv1.weight"].sum(1, keepdim=True))
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict_proba(GRAY), clf.predict_proba(GRAY))
+
+
+@pytest.mark.parametrize("X", [GRAY, RGB], ids=["gray", "rgb"])
+def test_backbones_from_scratch_on_gray_and_rgb(X):
+    clf = short(architecture="resnet18").fit(X, Y)
+    assert clf.predict_proba(X).shape == (len(X), 2)
+    assert clf.embed(X).shape == (len(X), 512)
+    assert all(p.requires_grad for p in clf.module_.parameters())
+    # From scratch, the training images' own statistics standardise.
+    assert not np.allclose(clf.module_.standardize.mean.flatten()[0], IMAGENET_MEAN[0])
+    # DenseNet-121 needs 32 pixels; the error says what to do.
+    with pytest.raises(ValueError, match="densenet121.*at least 32x32.*max_side"):
+        short(architecture="densenet121").fit(X, Y)
+
+
+def test_old_densenet_key_names_are_renamed(tmp_path):
+    state = BACKBONES["densenet121"]().state_dict()
+    old = {
+        k.replace("denselayer1.norm1.", "denselayer1.norm.1.").replace(
+            "denselayer1.conv2.", "denselayer1.conv.2."
+        ): v
+        for k, v in state.items()
+    }
+    assert old.keys() != state.keys()
+    torch.save(old, tmp_path / "densenet121-old.pth")
+    assert list(read_weights(tmp_path / "densenet121-old.pth", "densenet121")) == list(
+        state
+    )
+
+
+def test_clear_errors_for_weights(tmp_path, resnet18_file):
+    with pytest.raises(ValueError, match=r"weights=.*missing\.pth.* is not a file"):
+        short(architecture="resnet18", weights=tmp_path / "missing.pth").fit(RGB, Y)
+    torch.save(resnet34().state_dict(), tmp_path / "resnet34.pth")
+    with pytest.raises(
+        ValueError, match="does not fit architecture='resnet18'.*another"
+    ):
+        short(architecture="resnet18", weights=tmp_path / "resnet34.pth").fit(RGB, Y)
+    (tmp_path / "junk.pth").write_bytes(b"not a state dict")
+    with pytest.raises(ValueError, match="could not be read as a state dict"):
+        short(architecture="resnet18", weights=tmp_path / "junk.pth").fit(RGB, Y)
+    # A torchvision weights name needs torchvision, which these tests never
+    # import (its wheels need the CUDA build of torch).
+    with pytest.raises(
+        ValueError, match="torchvision weights name.*path of the weights file"
+    ):
+        short(architecture="resnet18", weights="IMAGENET1K_V1").fit(RGB, Y)
+    with pytest.raises(InvalidParameterError, match="architecture"):
+        short(architecture="resnet19").fit(RGB, Y)
+    with pytest.raises(ValueError, match="weights=.*applies to the backbones"):
+        short(architecture="light", weights=resnet18_file).fit(RGB, Y)
+    with pytest.raises(ValueError, match="trainable_stages=2 applies to the backbones"):
+        short(trainable_stages=2).fit(RGB, Y)
+    with pytest.raises(
+        ValueError, match="trainable_stages=6 is more than the 5 stages"
+    ):
+        short(architecture="resnet18", trainable_stages=6).fit(RGB, Y)
+    assert not hasattr(short(), "module_")
+
+
+class Small(nn.Module):
+    """A user's network with a torchvision-style ``classifier`` sequence."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.classifier = nn.Sequential(
+            nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1000)
+        )
+
+    def forward(self, x):
+        return self.classifier(self.pool(self.features(x)))
+
+
+def test_a_users_module_gets_a_new_head_and_stays_untouched():
+    module = Small()
+    before = {k: v.clone() for k, v in module.state_dict().items()}
+    clf = short(architecture=module, trainable_stages=1)
+    clf.fit(GRAY, Y)  # one channel: the 3-channel stem is adapted
+    assert clf.predict_proba(GRAY).shape == (len(GRAY), 2)
+    assert clf.embed(GRAY).shape == (len(GRAY), 16)  # the old head's input
+    assert clf.module_.features.features[0].in_channels == 1
+    # Stages of a plain module: its children with parameters; 1 trains the
+    # classifier sequence alone.
+    assert not clf.module_.features.features[0].weight.requires_grad
+    for key, value in module.state_dict().items():
+        assert torch.equal(value, before[key])
+    assert isinstance(module.classifier[2], nn.Linear)
+    assert clone(clf).architecture is not module
+    pickle.loads(pickle.dumps(clf))
+    with pytest.raises(
+        ValueError, match="without a linear head named fc or classifier"
+    ):
+        short(architecture=nn.Sequential(nn.Conv2d(1, 2, 3))).fit(GRAY, Y)
+
+
+def test_max_side_pools_large_images_unless_none():
+    X = RNG.randint(0, 256, size=(24, 80, 96)).astype(np.uint8)
+    pooled = short(n_epochs=1).fit(X, Y)
+    assert len(pooled.module_.resize) == 1  # 80x96 -> 40x48
+    full = short(n_epochs=1, max_side=None).fit(X, Y)
+    assert isinstance(full.module_.resize, nn.Identity)
+    assert short(n_epochs=1, max_side=20).fit(X, Y).module_.resize.__len__() == 2
+    with pytest.raises(ValueError, match="lenet5.*at least 12x12.*after max_side=8"):
+        short(architecture="lenet5", max_side=8).fit(X, Y)
