@@ -1,4 +1,5 @@
-"""Figures of real and generated images; needs matplotlib (the plot extra)."""
+"""Figures of images: real beside generated ones, and Grad-CAM maps over
+images. Needs matplotlib (the plot extra)."""
 
 from math import isqrt
 from numbers import Integral
@@ -9,7 +10,7 @@ from sklearn.utils import check_random_state
 from ._images import _format_shape, _normalise_image_shape
 from ._validation import plain
 
-__all__ = ["plot_samples"]
+__all__ = ["plot_cam", "plot_samples"]
 
 # Inches: one image cell, the margin for row labels, the band for titles.
 _CELL = 0.6
@@ -76,6 +77,25 @@ def _as_images(X, name, image_shape):
         raise ValueError(f"{name} contains NaN or infinite values.")
     low, high = float(X.min()), float(X.max())
     return X, low, (high - low) if high > low else 1.0
+
+
+def _pyplot(function):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            f"{function} needs matplotlib; install it with "
+            'pip install "gansampler[plot]".'
+        ) from exc
+    return plt
+
+
+def _display(image, offset, scale):
+    """An image's pixels in [0, 1] for display, and the colormap it needs."""
+    image = np.clip((image.astype(np.float64) - offset) / scale, 0.0, 1.0)
+    if image.shape[2] == 1:
+        return image[..., 0], "gray"
+    return image, None
 
 
 def _label_kind(y):
@@ -247,14 +267,7 @@ def plot_samples(
     n_cols = max(1, max(max(len(r), len(f)) for r, f in picks))
     n_rows = len(classes)
 
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError(
-            "plot_samples needs matplotlib; install it with "
-            'pip install "gansampler[plot]".'
-        ) from exc
-
+    plt = _pyplot("plot_samples")
     if figsize is None:
         figsize = (
             2 * n_cols * _CELL + _LABEL_MARGIN,
@@ -291,20 +304,88 @@ def plot_samples(
                 for spine in ax.spines.values():
                     spine.set_visible(False)
                 if col < len(indices):
-                    image = images[indices[col]].astype(np.float64)
-                    image = np.clip((image - offset) / scale, 0.0, 1.0)
-                    if image.shape[2] == 1:
-                        ax.imshow(
-                            image[..., 0],
-                            cmap="gray",
-                            vmin=0.0,
-                            vmax=1.0,
-                            interpolation="nearest",
-                        )
-                    else:
-                        ax.imshow(image, interpolation="nearest")
+                    image, cmap = _display(images[indices[col]], offset, scale)
+                    ax.imshow(image, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
                 elif not (side == 0 and col == 0):
                     ax.set_axis_off()
             if side == 0:
                 axes[row, 0].set_ylabel(str(label), rotation=0, ha="right", va="center")
+    return fig
+
+
+def plot_cam(X, maps, *, titles=None, n_cols=8, alpha=0.5, image_shape=None):
+    """Show Grad-CAM maps over their images, in a grid.
+
+    Needs matplotlib: ``pip install "gansampler[plot]"``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
+        The images, as for :func:`plot_samples`.
+
+    maps : array-like of shape (n, H, W)
+        One map per image in [0, 1], as :func:`gansampler.inspection.grad_cam`
+        returns them.
+
+    titles : sequence of str or None, default=None
+        A title per image, for example its true and predicted labels.
+
+    n_cols : int, default=8
+        Images per row.
+
+    alpha : float, default=0.5
+        Opacity of the maps (``"jet"`` colormap) over the images.
+
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat 2-D ``X``.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        It is not shown; call ``plt.show()`` or ``fig.savefig(...)``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from gansampler.plotting import plot_cam
+    >>> X = np.zeros((3, 16, 16), dtype=np.uint8)
+    >>> maps = np.random.RandomState(0).uniform(size=(3, 16, 16))
+    >>> fig = plot_cam(X, maps, titles=["a", "b", "c"])
+    >>> len(fig.axes[0].images)
+    2
+    """
+    images, offset, scale = _as_images(X, "X", image_shape)
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.shape != images.shape[:3]:
+        raise ValueError(
+            f"maps must hold one (H, W) map per image, of shape "
+            f"{_format_shape(images.shape[:3])}; got maps of shape "
+            f"{_format_shape(maps.shape)}."
+        )
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(
+            f"titles must hold one title per image ({len(images)}); got {len(titles)}."
+        )
+    if isinstance(n_cols, bool) or not isinstance(n_cols, Integral) or n_cols < 1:
+        raise ValueError(f"n_cols must be an integer >= 1; got n_cols={n_cols!r}.")
+    if len(images) == 0:
+        raise ValueError("X holds no images; nothing to plot.")
+    plt = _pyplot("plot_cam")
+    n_cols = min(n_cols, len(images))
+    n_rows = -(-len(images) // n_cols)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, squeeze=False, figsize=(1.3 * n_cols, 1.45 * n_rows)
+    )
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k >= len(images):
+            continue
+        image, cmap = _display(images[k], offset, scale)
+        ax.imshow(image, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        ax.imshow(maps[k], cmap="jet", alpha=alpha, vmin=0, vmax=1)
+        if titles is not None:
+            ax.set_title(str(titles[k]), fontsize=7)
+    fig.tight_layout()
     return fig

@@ -15,7 +15,7 @@ import matplotlib
 import pytest
 
 import gansampler
-from gansampler import compose, datasets, metrics, plotting, study
+from gansampler import compose, datasets, inspection, metrics, plotting, study
 from gansampler._training import Budget
 from gansampler.neural_network import _fit
 from gansampler.over_sampling import _feature_gan
@@ -81,6 +81,7 @@ def test_every_public_name_is_in_the_api_reference():
         "": gansampler,
         "compose.": compose,
         "datasets.": datasets,
+        "inspection.": inspection,
         "metrics.": metrics,
         "plotting.": plotting,
         "study.": study,

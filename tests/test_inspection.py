@@ -1,0 +1,101 @@
+"""Grad-CAM: the maps point to the evidence, and bad requests are refused."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+from gansampler import CNNClassifier
+from gansampler.inspection import grad_cam
+from gansampler.plotting import plot_cam
+
+matplotlib.use("Agg")
+SIDE = 64  # the "light" network's last block localises from about 64 pixels
+
+
+def patches(n, seed):
+    """Noise; a class-1 image has a bright patch in a random quadrant, a
+    class-0 image none, so the patch alone decides the class. Returns the
+    images, labels and each image's patch quadrant (0 to 3, row-major)."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(0, 0.3, size=(n, SIDE, SIDE)).astype(np.float32)
+    y = np.arange(n) % 2
+    quadrant = rng.randint(0, 4, size=n)
+    half, size = SIDE // 2, SIDE // 4
+    for i in np.flatnonzero(y == 1):
+        r, c = rng.randint(0, half - size + 1, size=2)
+        r, c = r + half * (quadrant[i] // 2), c + half * (quadrant[i] % 2)
+        X[i, r : r + size, c : c + size] = 1.0
+    return X, y, quadrant
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y, _ = patches(96, seed=0)
+    # 10 epochs instead of the default 500 steps, for the suite's time: they
+    # already fit these images perfectly.
+    return CNNClassifier(n_epochs=10, random_state=0, device="cpu").fit(X, y)
+
+
+def quadrant_shares(maps):
+    half = SIDE // 2
+    quads = [maps[:, :half, :half], maps[:, :half, half:]]
+    quads += [maps[:, half:, :half], maps[:, half:, half:]]
+    sums = np.stack([q.sum(axis=(1, 2)) for q in quads], axis=1)
+    return sums / (sums.sum(axis=1, keepdims=True) + 1e-12)
+
+
+def test_maps_lie_in_the_quadrant_with_the_patch(fitted):
+    X, y, quadrant = patches(100, seed=1)
+    assert fitted.score(X, y) > 0.95
+    ones = y == 1
+    maps = grad_cam(fitted, X[ones], target=1)
+    assert maps.shape == X[ones].shape and maps.dtype == np.float32
+    assert maps.min() >= 0 and maps.max() <= 1
+    shares = quadrant_shares(maps)[np.arange(ones.sum()), quadrant[ones]]
+    assert np.mean(shares > 0.5) >= 0.9, shares
+
+
+def test_targets_layers_and_errors(fitted):
+    X, y, _ = patches(8, seed=2)
+    np.testing.assert_allclose(
+        grad_cam(fitted, X), grad_cam(fitted, X, target=fitted.predict(X))
+    )
+    before = fitted.predict_proba(X)
+    first_conv = next(
+        n for n, m in fitted.module_.named_modules() if type(m).__name__ == "Conv2d"
+    )
+    assert grad_cam(fitted, X[:2], layer=first_conv).shape == (2, SIDE, SIDE)
+    with pytest.raises(ValueError, match="layer='nope' is not a layer"):
+        grad_cam(fitted, X[:2], layer="nope")
+    with pytest.raises(ValueError, match=r"target holds \[7\].*not in classes_"):
+        grad_cam(fitted, X[:2], target=7)
+    with pytest.raises(ValueError, match="target must be None, one label or 2"):
+        grad_cam(fitted, X[:2], target=[0, 1, 1])
+    # The fitted network is left as it was.
+    np.testing.assert_array_equal(fitted.predict_proba(X), before)
+    assert all(p.grad is None for p in fitted.module_.parameters())
+
+
+def test_a_layer_of_one_position_is_refused():
+    # ResNet-18's last stage is 1x1 on 16x16 images: its map would be flat.
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(16, 16, 16)).astype(np.uint8)
+    clf = CNNClassifier(architecture="resnet18", n_epochs=1, random_state=0)
+    clf.fit(X, np.arange(16) % 2)
+    with pytest.raises(ValueError, match="'features.layer4'.*earlier layer"):
+        grad_cam(clf, X[:2])
+    maps = grad_cam(clf, X[:2], layer="features.layer1")
+    assert maps.shape == (2, 16, 16)
+
+
+def test_plot_cam_overlays_each_map(fitted):
+    X, y, _ = patches(5, seed=3)
+    maps = grad_cam(fitted, X)
+    fig = plot_cam(X, maps, titles=[f"y={v}" for v in y], n_cols=3)
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert len(drawn) == 5 and all(len(ax.images) == 2 for ax in drawn)
+    assert drawn[0].get_title() == "y=0"
+    with pytest.raises(ValueError, match="maps must hold one"):
+        plot_cam(X, maps[:3])
+    with pytest.raises(ValueError, match="titles must hold one title per image"):
+        plot_cam(X, maps, titles=["a"])
