@@ -33,6 +33,7 @@ PRINTS = {
     "plot_grid_search.py": r"best: .+, held-out balanced accuracy \d\.\d{3}",
     "plot_study_on_a_folder.py": r"\| featuresmote \|",
     "plot_superpixel_samples.py": None,
+    "plot_transfer_gradcam.py": r"ResNet-18 from scratch(.|\n)*test ROC AUC \d\.\d{3}",
 }
 
 
@@ -54,6 +55,9 @@ def test_every_example_is_listed():
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs(path, fast_mode, pneumonia_folder, monkeypatch, tmp_path, capsys):
     monkeypatch.chdir(tmp_path)
+    # No weights file: the transfer example says it trains from scratch.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("RESNET18_WEIGHTS", raising=False)
     monkeypatch.setattr(sys, "argv", [str(path)])
     plt.close("all")
     runpy.run_path(str(path), run_name="__main__")
@@ -69,7 +73,7 @@ def test_example_runs(path, fast_mode, pneumonia_folder, monkeypatch, tmp_path, 
 @pytest.fixture
 def pneumonia_folder(request, monkeypatch):
     """GANSAMPLER_DATA for the example that reads PneumoniaMNIST."""
-    if "superpixel" in request.node.name:
+    if "superpixel" in request.node.name or "gradcam" in request.node.name:
         path = request.getfixturevalue("pneumonia_path")
         monkeypatch.setenv("GANSAMPLER_DATA", str(path.parent))
 
