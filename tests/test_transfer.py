@@ -8,6 +8,8 @@ tests are about wiring (what loads, what trains, what stays), not accuracy.
 
 import json
 import pickle
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -195,3 +197,35 @@ def test_max_side_pools_large_images_unless_none():
     assert short(n_epochs=1, max_side=20).fit(X, Y).module_.resize.__len__() == 2
     with pytest.raises(ValueError, match="lenet5.*at least 12x12.*after max_side=8"):
         short(architecture="lenet5", max_side=8).fit(X, Y)
+
+
+def test_a_torchvision_weights_name_asks_torchvision(monkeypatch, resnet18_file):
+    # Where torchvision imports, a weights name goes to its get_weight; a
+    # stand-in module records the call and serves the file (no download).
+    asked = []
+
+    class Weights:
+        def get_state_dict(self, progress):
+            return torch.load(resnet18_file, weights_only=True)
+
+    def get_weight(name):
+        asked.append(name)
+        if not name.endswith(".IMAGENET1K_V1"):
+            raise ValueError(f"unknown {name}")
+        return Weights()
+
+    models = types.ModuleType("torchvision.models")
+    models.get_weight = get_weight
+    monkeypatch.setitem(sys.modules, "torchvision", types.ModuleType("torchvision"))
+    monkeypatch.setitem(sys.modules, "torchvision.models", models)
+    clf = short(architecture="resnet18", weights="IMAGENET1K_V1", trainable_stages=0)
+    clf.fit(RGB, Y)
+    assert asked == ["ResNet18_Weights.IMAGENET1K_V1"]
+    saved = torch.load(resnet18_file, weights_only=True)
+    assert torch.equal(
+        clf.module_.features.layer1[0].conv1.weight, saved["layer1.0.conv1.weight"]
+    )
+    with pytest.raises(
+        ValueError, match="'IMAGENET1K_V9' is not one of torchvision's ResNet18_Weights"
+    ):
+        short(architecture="resnet18", weights="IMAGENET1K_V9").fit(RGB, Y)
