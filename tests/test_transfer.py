@@ -121,7 +121,16 @@ def test_old_densenet_key_names_are_renamed(tmp_path):
     )
 
 
-def test_clear_errors_for_weights(tmp_path, resnet18_file):
+def test_clear_errors_for_weights(tmp_path, resnet18_file, monkeypatch):
+    # "~" is the home folder, as in a shell.
+    monkeypatch.setenv("HOME", str(resnet18_file.parent))
+    loaded = short(
+        architecture="resnet18", weights="~/resnet18.pth", trainable_stages=0
+    )
+    stem = loaded.fit(RGB, Y).module_.features.conv1.weight
+    assert torch.equal(
+        stem, torch.load(resnet18_file, weights_only=True)["conv1.weight"]
+    )
     with pytest.raises(ValueError, match=r"weights=.*missing\.pth.* is not a file"):
         short(architecture="resnet18", weights=tmp_path / "missing.pth").fit(RGB, Y)
     torch.save(resnet34().state_dict(), tmp_path / "resnet34.pth")

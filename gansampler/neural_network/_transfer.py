@@ -48,7 +48,7 @@ def build_backbone(name, n_channels, weights):
 
 def read_weights(weights, name):
     """The state dict of a weights file, or of a torchvision weights name."""
-    path = os.fspath(weights)
+    path = os.path.expanduser(os.fspath(weights))
     if _WEIGHTS_NAME.match(path) and not os.path.exists(path):
         return _torchvision_weights(path, name)
     if not os.path.isfile(path):
