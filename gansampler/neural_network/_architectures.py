@@ -170,7 +170,7 @@ ARCHITECTURES = {
 BACKBONE_MIN_SIDE = {"resnet18": 1, "resnet34": 1, "resnet50": 1, "densenet121": 32}
 
 
-def _check_output(module, shape, width, built):
+def _check_output(module, shape, width, built, kind="logits"):
     """Run a user's module once on blank images, so that a network of the
     wrong shape fails here, naming ``architecture``, not deep in training."""
     was_training = module.training
@@ -188,7 +188,7 @@ def _check_output(module, shape, width, built):
         got = tuple(output.shape) if hasattr(output, "shape") else type(output)
         raise ValueError(
             f"The module that {built} maps a batch of images of shape {shape} "
-            f"to {got}; it must give an output of shape (2, {width})."
+            f"to {got}; it must give {kind} of shape (2, {width})."
         )
 
 
@@ -237,7 +237,9 @@ def build_network(
     if isinstance(architecture, nn.Module):
         features, n_features = user_module(architecture, n_channels)
         built = f"architecture={type(architecture).__name__}(...) became"
-        _check_output(features, shape, n_features, built + " without its head")
+        _check_output(
+            features, shape, n_features, built + " without its head", "features"
+        )
         freeze_stages(features, trainable_stages)
         head = nn.Linear(n_features, n_classes)
         return ImageNetwork(standardize, resize, features, head)
