@@ -31,9 +31,9 @@ from gansampler.plotting import plot_cam
 
 X_train, y_train = load_pneumoniamnist("train")
 X_test, y_test = load_pneumoniamnist("test")
-# 1,500 training images keep the fit to minutes on a CPU.
+# 1,000 training images keep the fit to minutes on a CPU.
 rng = np.random.RandomState(0)
-keep = np.sort(rng.choice(len(y_train), 1500, replace=False))
+keep = np.sort(rng.choice(len(y_train), 1000, replace=False))
 X_train, y_train = X_train[keep], y_train[keep]
 print("training images per class:", np.bincount(y_train))
 
