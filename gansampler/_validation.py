@@ -93,3 +93,24 @@ def check_checkpoint_dir(folder):
             f"checkpoint_dir={os.fspath(folder)!r} is not writable; pass a "
             "folder you can write to, or None for no checkpoints."
         )
+
+
+def class_indices(labels, classes, n_samples, name):
+    """Indices into ``classes`` of ``labels``: one label for all
+    ``n_samples`` images, or one per image. ``name`` is the parameter."""
+    labels = np.asarray(labels)
+    if labels.ndim == 0:
+        labels = np.full(n_samples, labels)
+    if labels.shape != (n_samples,):
+        raise ValueError(
+            f"{name} must be one label or {n_samples} labels (one per image); "
+            f"got {name} of shape {labels.shape}."
+        )
+    known = set(np.asarray(classes).tolist())
+    unknown = [v for v in np.unique(labels).tolist() if v not in known]
+    if unknown:
+        raise ValueError(
+            f"{name} holds labels {unknown!r}, which are not in classes_ "
+            f"{np.asarray(classes).tolist()!r}."
+        )
+    return np.searchsorted(classes, labels)

@@ -24,7 +24,7 @@ from ._images import (
     validate_images,
 )
 from ._torch import forget_fit
-from ._validation import check_fits_in_memory, plain, reject_bool_numbers
+from ._validation import check_fits_in_memory, class_indices, plain, reject_bool_numbers
 
 
 def _binary_one_hot(y):
@@ -223,22 +223,7 @@ class BaseImageSampler(BaseOverSampler):
         check_fits_in_memory(n_samples, self._layout, f"n_samples={n_samples}")
 
     def _class_index(self, n_samples, y):
-        labels = np.asarray(y)
-        if labels.ndim == 0:
-            labels = np.full(n_samples, labels)
-        if labels.shape != (n_samples,):
-            raise ValueError(
-                f"y must be one label or {n_samples} labels (one per image); got "
-                f"y of shape {labels.shape}."
-            )
-        known = set(self.classes_.tolist())
-        unknown = [v for v in np.unique(labels).tolist() if v not in known]
-        if unknown:
-            raise ValueError(
-                f"y holds labels {unknown!r} that {type(self).__name__} was not "
-                f"fitted on; classes_ = {self.classes_.tolist()!r}."
-            )
-        return np.searchsorted(self.classes_, labels)
+        return class_indices(y, self.classes_, n_samples, "y")
 
     def _validate_params(self):
         super()._validate_params()

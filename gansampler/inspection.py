@@ -12,6 +12,7 @@ from torch import nn
 
 from ._images import images_to_tensor, validate_images
 from ._torch import usable_device
+from ._validation import class_indices
 
 __all__ = ["grad_cam"]
 
@@ -92,26 +93,6 @@ def _check_spatial(module, chosen, activation, layout):
     )
 
 
-def _target_index(classifier, target, n):
-    if target is None:
-        return None
-    labels = np.asarray(target)
-    if labels.ndim == 0:
-        labels = np.full(n, labels)
-    if labels.shape != (n,):
-        raise ValueError(
-            f"target must be None, one label or {n} labels (one per image); got "
-            f"target of shape {labels.shape}."
-        )
-    classes = list(classifier.classes_)
-    unknown = sorted({v for v in labels.tolist() if v not in classes}, key=str)
-    if unknown:
-        raise ValueError(
-            f"target holds {unknown!r}, which are not in classes_ {classes!r}."
-        )
-    return torch.as_tensor([classes.index(v) for v in labels.tolist()])
-
-
 def grad_cam(classifier, X, target=None, layer=None):
     """Grad-CAM maps of a fitted classifier: where each image's evidence lies.
 
@@ -176,7 +157,11 @@ def grad_cam(classifier, X, target=None, layer=None):
     X, layout = validate_images(classifier, X, reset=False)
     images = images_to_tensor(X, layout)
     module = classifier.module_
-    index = _target_index(classifier, target, len(images))
+    index = None
+    if target is not None:
+        index = torch.as_tensor(
+            class_indices(target, classifier.classes_, len(images), "target")
+        )
     device = usable_device(classifier.device_)
     module.to(device).eval()
     chosen = _find_layer(module, layer, images[:1].to(device))
