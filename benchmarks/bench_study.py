@@ -139,7 +139,8 @@ def main():
                     method, seed, X, y, classifier_params, gan_params
                 )
                 proba = clf.predict_proba(X_test)
-                pred = clf.classes_[proba.argmax(axis=1)]
+                # predict, not the argmax of proba: threshold tuning moves the cut.
+                pred = clf.predict(X_test)
                 row = {
                     "part": args.part,
                     "split": args.split if args.part == "A" else "test",
