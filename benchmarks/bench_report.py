@@ -1,6 +1,10 @@
 """Turn the study's JSON-lines results into markdown tables and a plot.
 
 python benchmarks/bench_report.py [--plot docs/_static/study_a.png]
+python benchmarks/bench_report.py --files study_A_14.jsonl study_B_14.jsonl
+
+``--files`` reads the named result files (parts A and B by their rows'
+``part``, part C by its ``frechet_distance``) instead of the default ones.
 """
 
 import argparse
@@ -170,12 +174,22 @@ def main():
         default=None,
         help="part A result files of a rerun, shown beside results/study_A.jsonl",
     )
+    parser.add_argument(
+        "--files", nargs="+", default=None, help="result files under results/"
+    )
     args = parser.parse_args()
     if args.compare:
         new = [row for name in args.compare for row in load("A", name)]
         print(table_compare(new, load("A")))
         return
-    rows_a = load("A")
+    if args.files:
+        rows = [row for name in args.files for row in load(None, name)]
+        rows_a = [r for r in rows if r.get("part") == "A"]
+        rows_b = [r for r in rows if r.get("part") == "B"]
+        rows_c = {"files": [r for r in rows if "frechet_distance" in r]}
+    else:
+        rows_a, rows_b = load("A"), load("B")
+        rows_c = {s: load("C", f"quality_{s}.jsonl") for s in ("test", "val")}
     if rows_a:
         for metric in [
             "balanced_accuracy",
@@ -192,15 +206,13 @@ def main():
             print(table_a(rows_a, metric))
         if args.plot:
             plot_a(rows_a, args.plot)
-    rows_b = load("B")
     if rows_b:
         print("\n### Part B\n")
         print(table_b(rows_b))
-    for split in ("test", "val"):
-        rows_c = load("C", f"quality_{split}.jsonl")
-        if rows_c:
-            print(f"\n### Part C ({split} split)\n")
-            print(table_c(rows_c))
+    for split, found in rows_c.items():
+        if found:
+            print(f"\n### Part C ({split})\n")
+            print(table_c(found))
 
 
 if __name__ == "__main__":
