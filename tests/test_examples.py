@@ -1,4 +1,5 @@
-"""The examples run, and every public name is in the API reference.
+"""The examples run, every public name is in the API reference, and the
+user guide's recipe grid builds.
 
 Each example runs in this process with every training budget cut to one
 epoch (the "fast mode"): the examples use the defaults, whose budgets are
@@ -9,6 +10,7 @@ what it says, not how well it trains (the benchmarks measure that).
 import re
 import runpy
 import sys
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -102,3 +104,27 @@ def test_every_public_name_is_in_the_api_reference():
         and not (name in short and getattr(gansampler, name, None) is not None)
     ]
     assert not missing, f"not in docs/api.rst: {missing}"
+
+
+def test_the_recipe_grid_builds():
+    # The user guide's ready param_grid: run its code block (nothing is
+    # fitted), then set every candidate on a clone, as GridSearchCV does.
+    from sklearn.base import clone
+    from sklearn.model_selection import ParameterGrid
+
+    guide = (ROOT / "docs" / "user_guide.rst").read_text()
+    section = guide.split(".. _recipe:", 1)[1]
+    block = section.split("every image layout; imbalanced-learn's need flat rows)::", 1)[1]
+    lines = block.split("\n\n")
+    code = []
+    for paragraph in lines[1:]:
+        if paragraph and not paragraph.startswith("    "):
+            break
+        code.append(paragraph)
+    namespace = {}
+    exec(textwrap.dedent("\n\n".join(code)), namespace)
+    grid = ParameterGrid(namespace["param_grid"])
+    assert len(grid) == 6
+    for params in grid:
+        clone(namespace["pipe"]).set_params(**params)
+    assert namespace["search"].estimator is namespace["pipe"]
