@@ -114,7 +114,8 @@ def test_the_recipe_grid_builds():
 
     guide = (ROOT / "docs" / "user_guide.rst").read_text()
     section = guide.split(".. _recipe:", 1)[1]
-    block = section.split("every image layout; imbalanced-learn's need flat rows)::", 1)[1]
+    marker = "every image layout; imbalanced-learn's need flat rows)::"
+    block = section.split(marker, 1)[1]
     lines = block.split("\n\n")
     code = []
     for paragraph in lines[1:]:
