@@ -95,15 +95,18 @@ def check_checkpoint_dir(folder):
         )
 
 
-def class_indices(labels, classes, n_samples, name):
+def class_indices(labels, classes, n_samples, name, none_allowed=False):
     """Indices into ``classes`` of ``labels``: one label for all
-    ``n_samples`` images, or one per image. ``name`` is the parameter."""
+    ``n_samples`` images, or one per image. ``name`` is the parameter;
+    ``none_allowed`` says in the error that None is valid too (the caller
+    handles it)."""
     labels = np.asarray(labels)
     if labels.ndim == 0:
         labels = np.full(n_samples, labels)
     if labels.shape != (n_samples,):
         raise ValueError(
-            f"{name} must be one label or {n_samples} labels (one per image); "
+            f"{name} must be {'None, ' if none_allowed else ''}one label or "
+            f"{n_samples} labels (one per image); "
             f"got {name} of shape {labels.shape}."
         )
     known = set(np.asarray(classes).tolist())

@@ -160,7 +160,9 @@ def grad_cam(classifier, X, target=None, layer=None):
     index = None
     if target is not None:
         index = torch.as_tensor(
-            class_indices(target, classifier.classes_, len(images), "target")
+            class_indices(
+                target, classifier.classes_, len(images), "target", none_allowed=True
+            )
         )
     device = usable_device(classifier.device_)
     module.to(device).eval()

@@ -114,16 +114,11 @@ def test_the_recipe_grid_builds():
 
     guide = (ROOT / "docs" / "user_guide.rst").read_text()
     section = guide.split(".. _recipe:", 1)[1]
-    marker = "every image layout; imbalanced-learn's need flat rows)::"
-    block = section.split(marker, 1)[1]
-    lines = block.split("\n\n")
-    code = []
-    for paragraph in lines[1:]:
-        if paragraph and not paragraph.startswith("    "):
-            break
-        code.append(paragraph)
+    marker = "every image layout; imbalanced-learn's need flat rows)::\n\n"
+    # The literal block: the indented lines (and blank ones) after the marker.
+    block = re.match(r"(?:    .*\n|\n)+", section.split(marker, 1)[1]).group()
     namespace = {}
-    exec(textwrap.dedent("\n\n".join(code)), namespace)
+    exec(textwrap.dedent(block), namespace)
     grid = ParameterGrid(namespace["param_grid"])
     assert len(grid) == 6
     for params in grid:
