@@ -21,7 +21,11 @@ from torch import nn
 
 from gansampler import CNNClassifier
 from gansampler.neural_network._backbones import BACKBONES, resnet18, resnet34
-from gansampler.neural_network._transfer import IMAGENET_MEAN, read_weights
+from gansampler.neural_network._transfer import (
+    IMAGENET_MEAN,
+    build_backbone,
+    read_weights,
+)
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "data" / "torchvision_state_dicts.json").read_text()
@@ -119,6 +123,34 @@ def test_old_densenet_key_names_are_renamed(tmp_path):
     assert list(read_weights(tmp_path / "densenet121-old.pth", "densenet121")) == list(
         state
     )
+
+
+def test_torchvision_style_files_without_num_batches_tracked_load(
+    tmp_path, resnet18_file, monkeypatch
+):
+    # torchvision's ImageNet files predate BatchNorm's num_batches_tracked.
+    saved = torch.load(resnet18_file, weights_only=True)
+    legacy = {k: v for k, v in saved.items() if not k.endswith("num_batches_tracked")}
+    assert len(legacy) < len(saved)
+    torch.save(legacy, tmp_path / "resnet18-legacy.pth")
+    model, _ = build_backbone("resnet18", 3, tmp_path / "resnet18-legacy.pth")
+    assert torch.equal(
+        model.layer4[1].bn2.running_var, saved["layer4.1.bn2.running_var"]
+    )
+    # A torchvision weights name gives DenseNet's old key names too: they are
+    # renamed as for a file (a stand-in torchvision serves them, no download).
+    state = BACKBONES["densenet121"]().state_dict()
+    old = {k.replace(".norm1.", ".norm.1."): v for k, v in state.items()}
+
+    class Weights:
+        def get_state_dict(self, progress):
+            return old
+
+    models = types.ModuleType("torchvision.models")
+    models.get_weight = lambda name: Weights()
+    monkeypatch.setitem(sys.modules, "torchvision", types.ModuleType("torchvision"))
+    monkeypatch.setitem(sys.modules, "torchvision.models", models)
+    assert list(read_weights("IMAGENET1K_V1", "densenet121")) == list(state)
 
 
 def test_clear_errors_for_weights(tmp_path, resnet18_file, monkeypatch):

@@ -50,7 +50,8 @@ def read_weights(weights, name):
     """The state dict of a weights file, or of a torchvision weights name."""
     path = os.path.expanduser(os.fspath(weights))
     if _WEIGHTS_NAME.match(path) and not os.path.exists(path):
-        return _torchvision_weights(path, name)
+        # torchvision's DenseNet files keep the old "norm.1" names too.
+        return rename_old_keys(_torchvision_weights(path, name))
     if not os.path.isfile(path):
         raise ValueError(
             f"weights={weights!r} is not a file. Give the path of a state dict "
@@ -110,7 +111,13 @@ def load_weights(model, state, n_channels, what, weights):
     if key in state and state[key].ndim == 4 and state[key].shape[1] != n_channels:
         state[key] = spread_channels(state[key], n_channels)
     expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
+    # torchvision's ImageNet files predate BatchNorm's num_batches_tracked;
+    # load_state_dict fills it in, and nothing here reads it.
+    missing = sorted(
+        k
+        for k in set(expected) - set(state)
+        if not k.endswith(".num_batches_tracked")
+    )
     unexpected = sorted(set(state) - set(expected))
     wrong = sorted(
         k for k in set(expected) & set(state) if expected[k].shape != state[k].shape
