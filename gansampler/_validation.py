@@ -109,6 +109,12 @@ def class_indices(labels, classes, n_samples, name, none_allowed=False):
             f"{n_samples} labels (one per image); "
             f"got {name} of shape {labels.shape}."
         )
+    if labels.dtype == bool and np.asarray(classes).dtype != bool:
+        # np.isin would take True for 1: a slip, never a label.
+        raise ValueError(
+            f"{name} holds booleans, which are not labels of classes_ "
+            f"{np.asarray(classes).tolist()!r}; give labels from classes_."
+        )
     known = set(np.asarray(classes).tolist())
     unknown = [v for v in np.unique(labels).tolist() if v not in known]
     if unknown:

@@ -7,6 +7,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from ._validation import reject_bool_numbers
+
 __all__ = ["ResampledClassifier"]
 
 
@@ -121,6 +123,7 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         for name in ("classifier_", "sampler_", "classes_", "sample_weight_"):
             self.__dict__.pop(name, None)  # a failed refit leaves it unfitted
         self._validate_params()
+        reject_bool_numbers(self)
         from .neural_network import CNNClassifier
         from .over_sampling import SuperpixelSampler
 

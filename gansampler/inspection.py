@@ -78,6 +78,20 @@ def _find_layer(module, layer, sample):
     return names[layer]
 
 
+def _check_called_once(module, chosen, calls):
+    """Refuse a layer that runs more or less than once per forward pass (a
+    ReLU shared within a ResNet block runs twice): its activations and
+    gradients could not be paired, and the map would be wrong."""
+    if calls == 1:
+        return
+    name = next(n for n, m in module.named_modules() if m is chosen)
+    raise ValueError(
+        f"layer {name!r} runs {calls} times in one forward pass; Grad-CAM needs "
+        "a layer that runs once. Pass the block or convolution that holds it "
+        "(a name in classifier.module_.named_modules())."
+    )
+
+
 def _check_spatial(module, chosen, activation, layout):
     """Refuse a layer whose output is not an image of more than one position:
     its map would be the same everywhere, which looks like an answer."""
@@ -165,26 +179,30 @@ def grad_cam(classifier, X, target=None, layer=None):
             )
         )
     device = usable_device(classifier.device_)
-    module.to(device).eval()
-    chosen = _find_layer(module, layer, images[:1].to(device))
     seen = {}
 
     def keep(_module, _inputs, output):
         # A hook on the output tensor, not a module backward hook: the
         # built-in networks' activations work in place, which those refuse.
+        seen["calls"] = seen.get("calls", 0) + 1
         seen["activation"] = output
         if output.requires_grad:
             output.register_hook(lambda grad: seen.__setitem__("gradient", grad))
 
-    hooks = [chosen.register_forward_hook(keep)]
+    hooks = []
     maps = []
     try:
+        module.to(device).eval()
+        chosen = _find_layer(module, layer, images[:1].to(device))
+        hooks.append(chosen.register_forward_hook(keep))
         for start in range(0, len(images), BATCH_SIZE):
             batch = images[start : start + BATCH_SIZE].to(device)
             # Gradients must reach the layer even where its weights are frozen.
             batch.requires_grad_(True)
+            seen.clear()
             with torch.enable_grad():
                 logits = module(batch)
+                _check_called_once(module, chosen, seen.get("calls", 0))
                 wanted = (
                     logits.argmax(1)
                     if index is None

@@ -82,3 +82,5 @@ def test_other_samplers_and_bad_classifiers(imbalanced):
         ResampledClassifier(KNeighborsClassifier()).fit(flat, y)
     with pytest.raises(ValueError, match="synthetic_share"):
         ResampledClassifier(synthetic_share=1.5).fit(flat, y)
+    with pytest.raises(ValueError, match="synthetic_share=True"):
+        ResampledClassifier(synthetic_share=True).fit(flat, y)

@@ -69,6 +69,8 @@ def test_targets_layers_and_errors(fitted):
         grad_cam(fitted, X[:2], layer="nope")
     with pytest.raises(ValueError, match=r"target holds labels \[7\].*not in classes_"):
         grad_cam(fitted, X[:2], target=7)
+    with pytest.raises(ValueError, match="target holds booleans"):
+        grad_cam(fitted, X[:2], target=True)  # not class 1
     with pytest.raises(ValueError, match="target must be None, one label or 2"):
         grad_cam(fitted, X[:2], target=[0, 1, 1])
     # The fitted network is left as it was.
@@ -86,6 +88,10 @@ def test_a_layer_of_one_position_is_refused():
         grad_cam(clf, X[:2])
     maps = grad_cam(clf, X[:2], layer="features.layer1")
     assert maps.shape == (2, 16, 16)
+    # A block's ReLU runs twice per forward pass (as in torchvision): its
+    # activations and gradients cannot be paired, so it is refused.
+    with pytest.raises(ValueError, match="'features.layer1.0.relu' runs 2 times"):
+        grad_cam(clf, X[:2], layer="features.layer1.0.relu")
 
 
 def test_plot_cam_overlays_each_map(fitted):
