@@ -114,9 +114,7 @@ def load_weights(model, state, n_channels, what, weights):
     # torchvision's ImageNet files predate BatchNorm's num_batches_tracked;
     # load_state_dict fills it in, and nothing here reads it.
     missing = sorted(
-        k
-        for k in set(expected) - set(state)
-        if not k.endswith(".num_batches_tracked")
+        k for k in set(expected) - set(state) if not k.endswith(".num_batches_tracked")
     )
     unexpected = sorted(set(state) - set(expected))
     wrong = sorted(
