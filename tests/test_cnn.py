@@ -390,3 +390,8 @@ def test_sample_weight_in_partial_fit_and_bad_weights(digits):
         CNNClassifier(**FAST).fit(X, y, sample_weight=-np.ones(len(y)))
     with pytest.raises(ValueError, match="sample_weight.shape"):
         CNNClassifier(**FAST).fit(X, y, sample_weight=np.ones(3))
+    # Weight 0 leaves an image out: one class left with weight is refused
+    # as one class in y is.
+    one_class = (y == y[0]).astype(float)
+    with pytest.raises(ValueError, match="2 classes with sample_weight > 0; got 1"):
+        CNNClassifier(**FAST).fit(X, y, sample_weight=one_class)

@@ -81,12 +81,16 @@ def first_state(estimator, X, y, rng, classes, sample_weight=None):
             f"y holds labels {np.setdiff1d(y, encoder.classes_)!r} that are "
             f"not in classes={list(encoder.classes_)!r}."
         )
-    if len(encoder.classes_) < 2:
-        raise ValueError(
-            f"{type(estimator).__name__} needs samples of at least 2 classes; got "
-            f"1 class: {list(encoder.classes_)!r}."
-        )
     X, y, weights = _drop_weightless(X, y, sample_weight)
+    present = np.unique(y)
+    if len(encoder.classes_) < 2 or len(present) < 2:
+        # Weight 0 is the same as leaving an image out, so the count is of
+        # the images with weight.
+        weighted = "" if sample_weight is None else " with sample_weight > 0"
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes"
+            f"{weighted}; got 1 class: {list(present)!r}."
+        )
     device = resolve_device(estimator.device)
     images = images_to_tensor(X, layout)
     mean, std = channel_stats(images)
