@@ -229,6 +229,34 @@ def test_a_users_module_gets_a_new_head_and_stays_untouched():
         short(architecture=nn.Sequential(nn.Conv2d(1, 2, 3))).fit(GRAY, Y)
 
 
+def test_a_callables_own_head_trains_and_frozen_norms_keep_their_statistics():
+    # A callable's network ends in its classes: trainable_stages=0 trains
+    # that head alone. The frozen stage's batch norm has no affine weights,
+    # so only the stage's freezing can keep its running statistics.
+    def build(n_channels, n_classes):
+        return nn.Sequential(
+            nn.Sequential(nn.Conv2d(n_channels, 4, 3), nn.BatchNorm2d(4, affine=False)),
+            nn.Flatten(),
+            nn.Linear(4 * 14 * 14, n_classes),
+        )
+
+    clf = short(architecture=build, trainable_stages=0).fit(GRAY, Y)
+    network = clf.module_.features
+    assert [p.requires_grad for p in network.parameters()] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    norm = network[0][1]
+    assert norm.num_batches_tracked.item() == 0  # never updated while training
+    torch.testing.assert_close(norm.running_mean, torch.zeros(4))
+    with pytest.raises(
+        ValueError, match="more than the 1 stages this network has before its head"
+    ):
+        short(architecture=build, trainable_stages=2).fit(GRAY, Y)
+
+
 def test_max_side_pools_large_images_unless_none():
     X = RNG.randint(0, 256, size=(24, 80, 96)).astype(np.uint8)
     pooled = short(n_epochs=1).fit(X, Y)

@@ -31,12 +31,16 @@ class Standardize(nn.Module):
 class ImageNetwork(nn.Module):
     """Standardisation, pooling, ``features`` (to a vector), then ``head``."""
 
-    def __init__(self, standardize, resize, features, head):
+    def __init__(self, standardize, resize, features, head, frozen=()):
         super().__init__()
         self.standardize = standardize
         self.resize = resize
         self.features = features
         self.head = head
+        # Names, not modules: they survive copies and pickling as they are.
+        self.frozen = tuple(
+            name for name, m in self.named_modules() if any(m is f for f in frozen)
+        )
 
     def embed(self, x):
         return self.features(self.resize(self.standardize(x)))
@@ -46,7 +50,11 @@ class ImageNetwork(nn.Module):
 
     def train(self, mode=True):
         super().train(mode)
-        # Batch norm in frozen stages keeps the statistics it came with.
+        # Frozen stages compute what they came with: their batch norm (with
+        # or without affine weights) keeps its statistics, as does any batch
+        # norm whose weights a user froze.
+        for name in self.frozen:
+            self.get_submodule(name).eval()
         for module in self.modules():
             if isinstance(module, _BATCH_NORMS) and module.weight is not None:
                 if not module.weight.requires_grad:
@@ -240,9 +248,9 @@ def build_network(
         _check_output(
             features, shape, n_features, built + " without its head", "features"
         )
-        freeze_stages(features, trainable_stages)
+        frozen = freeze_stages(features, trainable_stages)
         head = nn.Linear(n_features, n_classes)
-        return ImageNetwork(standardize, resize, features, head)
+        return ImageNetwork(standardize, resize, features, head, frozen)
     if callable(architecture):
         module = architecture(n_channels, n_classes)
         if not isinstance(module, nn.Module):
@@ -252,8 +260,8 @@ def build_network(
             )
         built = f"architecture(n_channels={n_channels}, n_classes={n_classes}) built"
         _check_output(module, shape, n_classes, built)
-        freeze_stages(module, trainable_stages)
-        return ImageNetwork(standardize, resize, module, nn.Identity())
+        frozen = freeze_stages(module, trainable_stages, own_head=True)
+        return ImageNetwork(standardize, resize, module, nn.Identity(), frozen)
     min_side = BACKBONE_MIN_SIDE.get(architecture) or ARCHITECTURES[architecture][1]
     if min(h, w) < min_side:
         raise ValueError(
@@ -265,9 +273,9 @@ def build_network(
         )
     if architecture in BACKBONES:
         features, n_features = build_backbone(architecture, n_channels, weights)
-        freeze_stages(features, trainable_stages)
+        frozen = freeze_stages(features, trainable_stages)
         head = nn.Linear(n_features, n_classes)
-        return ImageNetwork(standardize, resize, features, head)
+        return ImageNetwork(standardize, resize, features, head, frozen)
     features, head = ARCHITECTURES[architecture][0](n_channels, n_classes)
     return ImageNetwork(standardize, resize, features, head)
 

@@ -43,7 +43,10 @@ ARCHITECTURE_PARAMETERS = """\
         batch-norm statistics included. The stages of a ResNet are its stem
         and ``layer1`` to ``layer4``; of a DenseNet, its stem and each dense
         block with the layer after it; of another module, its top-level
-        children that hold parameters. ``0`` trains the head alone.
+        children that hold parameters. ``0`` trains the head alone. The
+        network of a callable ``architecture`` ends in its own head (its
+        last child with parameters), which trains as the new head would.
+        Frozen stages run in evaluation mode while the rest trains.
 
     max_side : int or None, default=64
         Images whose shorter side is over ``max_side`` pixels are

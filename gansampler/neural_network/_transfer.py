@@ -239,17 +239,26 @@ def _has_parameters(module):
     return any(True for _ in module.parameters())
 
 
-def freeze_stages(model, trainable_stages):
-    """Freeze all stages but the last ``trainable_stages`` ("all": none)."""
+def freeze_stages(model, trainable_stages, own_head=False):
+    """Freeze all stages but the last ``trainable_stages`` ("all": none).
+
+    ``own_head``: the model's last stage is its head (a callable's network,
+    which ends in its classes), which trains as the added head does.
+    Returns the frozen modules.
+    """
     if trainable_stages == "all":
-        return
+        return []
     groups = stages(model)
+    if own_head:
+        groups = groups[:-1]
     if trainable_stages > len(groups):
+        where = " before its head" if own_head else ""
         raise ValueError(
             f"trainable_stages={trainable_stages} is more than the "
-            f"{len(groups)} stages this backbone has; use at most {len(groups)}, "
-            "or 'all'."
+            f"{len(groups)} stages this network has{where}; use at most "
+            f"{len(groups)}, or 'all'."
         )
-    for group in groups[: len(groups) - trainable_stages]:
-        for module in group:
-            module.requires_grad_(False)
+    frozen = [m for group in groups[: len(groups) - trainable_stages] for m in group]
+    for module in frozen:
+        module.requires_grad_(False)
+    return frozen
