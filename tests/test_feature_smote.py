@@ -69,6 +69,22 @@ def test_new_features_lie_between_a_member_and_a_neighbour():
         assert found, row
 
 
+def test_no_member_is_its_own_neighbour_when_features_repeat():
+    # Each minority row three times: its k=3 neighbours are its two copies
+    # and one other row, never itself (which would make a copy of it).
+    rng = np.random.RandomState(0)
+    minority = np.tile(rng.normal(3, 1, size=(5, 3)), (3, 1))
+    X = np.r_[rng.normal(size=(40, 3)), minority]
+    y = np.r_[np.zeros(40, int), np.ones(15, int)]
+    sampler = FeatureSMOTESampler(k_neighbors=3, random_state=0)
+    sampler.fit_resample(X, y)
+    neighbours = sampler._neighbours[1]
+    assert neighbours.shape == (15, 3)
+    for i, row in enumerate(neighbours):
+        assert i not in row
+        assert {j % 5 for j in row} != {i % 5}  # reaches a different row
+
+
 def test_too_few_images_for_k_neighbors(digits_imbalanced):
     X, y = digits_imbalanced
     keep = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:4]]

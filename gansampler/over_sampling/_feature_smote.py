@@ -201,12 +201,12 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
             own = features[torch.from_numpy(targets == index)].numpy()
             if len(own) <= self.k_neighbors:
                 continue
-            search = NearestNeighbors(n_neighbors=self.k_neighbors + 1).fit(own)
-            nearest = search.kneighbors(own, return_distance=False)
-            self._members[index], self._neighbours[index] = (
-                torch.from_numpy(own),
-                nearest[:, 1:],
-            )
+            # kneighbors() without X leaves each point out by its index;
+            # dropping the first column of kneighbors(own) would not when
+            # features repeat (a duplicated image).
+            search = NearestNeighbors(n_neighbors=self.k_neighbors).fit(own)
+            self._members[index] = torch.from_numpy(own)
+            self._neighbours[index] = search.kneighbors(return_distance=False)
         self.classes_ = classes
         self.classifier_ = space.classifier
         self.device_ = device
