@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ._files import user_mode
+
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 COLORS = ("auto", "gray", "rgb")
 
@@ -70,6 +72,11 @@ def _mode(path):
             return image.mode
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ValueError(f"{path} cannot be read as an image: {error}") from None
+    except Image.DecompressionBombError as error:
+        raise ValueError(
+            f"{path} is too large to read safely: {error} Pillow refuses it; "
+            "raise PIL.Image.MAX_IMAGE_PIXELS if the file is trusted."
+        ) from None
 
 
 def _read(path, mode, size):
@@ -94,6 +101,11 @@ def _read(path, mode, size):
             return np.asarray(image, dtype=np.uint8)
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ValueError(f"{path} cannot be read as an image: {error}") from None
+    except Image.DecompressionBombError as error:
+        raise ValueError(
+            f"{path} is too large to read safely: {error} Pillow refuses it; "
+            "raise PIL.Image.MAX_IMAGE_PIXELS if the file is trusted."
+        ) from None
 
 
 def load_image_folder(path, image_size=None, color="auto"):
@@ -151,7 +163,8 @@ def load_image_folder(path, image_size=None, color="auto"):
             raise ValueError(
                 f"{file} is {array.shape[1]}x{array.shape[0]} (width x height) but "
                 f"{entries[0][1]} is {arrays[0].shape[1]}x{arrays[0].shape[0]}; pass "
-                "image_size=(H, W) to resize every image to one size."
+                "image_size=(H, W) (--image-size H W on the command line) to "
+                "resize every image to one size."
             )
         arrays.append(array)
     y = np.array([label for label, _ in entries])
@@ -237,6 +250,7 @@ def save_image_folder(X, y, path, image_shape=None):
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        user_mode(partial, folder=True)  # mkdtemp makes the folder private
         for index, (image, label) in enumerate(zip(X, y, strict=True)):
             folder = partial / names[label]
             folder.mkdir(exist_ok=True)

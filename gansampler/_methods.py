@@ -38,22 +38,31 @@ def parse_method(method):
     {'base': 'featuresmote', 'strategy': 0.25, 'class_weight': 'balanced'}
     """
     base, *options = method.split("+")
-    base, _, strategy = base.partition("@")
+    base, at, strategy = base.partition("@")
     if base not in BASES:
         raise ValueError(f"unknown method {method!r}; the bases are {list(BASES)}.")
-    parts = {
-        "base": base,
-        "strategy": _number(strategy, method) if strategy else "auto",
-    }
+    parts = {"base": base, "strategy": "auto"}
+    if at:
+        # A float strategy is the minority's count over the majority's, as
+        # imbalanced-learn reads it.
+        parts["strategy"] = _number(strategy, method, "@", 0, 1, "(0, 1]")
     for option in options:
         if option == "cw":
             parts["class_weight"] = "balanced"
         elif option.startswith("filter"):
-            parts["filter"] = _number(option[len("filter") :], method)
+            parts["filter"] = _number(option[6:], method, "+filter", 0, 1, "(0, 1)")
         elif option.startswith("weighted"):
-            parts["share"] = _number(option[len("weighted") :], method)
+            parts["share"] = _number(option[8:], method, "+weighted", 0, 1, "[0, 1]")
         else:
             raise ValueError(f"unknown option {option!r} in method {method!r}.")
+    asked = [o for o in ("filter", "share") if o in parts] + (["@"] if at else [])
+    if base in ("none", "class_weight", "threshold") and asked:
+        # These make no images: a strategy, filter or share would be ignored.
+        raise ValueError(
+            f"method {method!r}: {base!r} makes no new images, so @, +filter "
+            "and +weighted do not apply; add them to a sampler's name, such as "
+            "superpixel+weighted0.25."
+        )
     if "filter" in parts and base in ("ros", "ros_augment", "smote"):
         raise ValueError(
             f"method {method!r}: +filter applies to gansampler's samplers only."
@@ -66,14 +75,23 @@ def parse_method(method):
     return parts
 
 
-def _number(text, method):
+def _number(text, method, option, low, high, valid):
+    """``text`` as a number within ``valid`` (an interval of low and high)."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
+        value = None
+    closed_low, closed_high = valid[0] == "[", valid[-1] == "]"
+    if (
+        value is None
+        or not (value > low or (closed_low and value == low))
+        or not (value < high or (closed_high and value == high))
+    ):
         raise ValueError(
-            f"method {method!r}: {text!r} is not a number (for example "
-            "featuresmote@0.25 or dcgan+filter0.9)."
-        ) from None
+            f"method {method!r}: {option} takes a number in {valid}; got "
+            f"{text!r} (for example featuresmote@0.25 or dcgan+filter0.9)."
+        )
+    return value
 
 
 def make_sampler(method, seed, min_count, gan_params=None):
@@ -147,7 +165,7 @@ def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
         clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
     if "share" in parts:
         # The sampler runs inside the classifier's fit; its time counts there.
-        if parts["base"] == "ros":
+        if parts["base"] in ("ros", "ros_augment"):
             # imbalanced-learn's samplers take flat rows; the classifier is
             # told their geometry.
             clf.set_params(image_shape=X.shape[1:])

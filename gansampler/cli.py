@@ -14,9 +14,12 @@ import argparse
 import os
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from ._files import user_mode, write_atomic
 
 # Samplers by the study's method names. Imported when used: torch and
 # scikit-image are slow to import, and --help should not wait for them.
@@ -54,20 +57,30 @@ def _strategy(text):
         return text
 
 
-def _read(path, split):
+def _read(path, split, image_size=None, option="--input"):
     """(X, y, other arrays or None) from a .npz or an image folder."""
     from .datasets import load_image_folder
 
     if path.is_dir():
-        X, y = load_image_folder(path)
+        X, y = load_image_folder(path, image_size=image_size)
         return X, y, None
     if path.suffix != ".npz" or not path.is_file():
-        raise ValueError(f"--input {path} is neither an image folder nor a .npz file.")
+        raise ValueError(f"{option} {path} is neither an image folder nor a .npz file.")
+    if image_size is not None:
+        raise ValueError(
+            f"--image-size applies to image folders; {option} {path} is a .npz, "
+            "whose images keep their size."
+        )
     from .datasets import load_medmnist
 
     X, y = load_medmnist(path.name, split=split, path=path)
-    with np.load(path, allow_pickle=False) as data:
-        others = {k: data[k] for k in data.files}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            others = {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise ValueError(
+            f"{option} {path}: its arrays cannot be read ({error})."
+        ) from None
     return X, y, others
 
 
@@ -91,10 +104,7 @@ def _write(path, X, y, others, split):
     try:
         with os.fdopen(handle, "wb") as f:
             np.savez_compressed(f, **others)
-        # mkstemp makes the file private; give it the user's usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(partial, 0o666 & ~umask)
+        user_mode(partial)  # mkstemp makes the file private
         os.replace(partial, path)
     except BaseException:
         if os.path.exists(partial):
@@ -106,7 +116,7 @@ def resample(args):
     source, target = Path(args.input), Path(args.output)
     if target.exists():
         raise ValueError(f"--output {target} exists already; choose a new name.")
-    X, y, others = _read(source, args.split)
+    X, y, others = _read(source, args.split, args.image_size)
     sampler = make_sampler(args.sampler, args.seed, _strategy(args.sampling_strategy))
     if args.sampler == "ros":
         # imbalanced-learn's samplers take flat rows.
@@ -126,6 +136,10 @@ def resample(args):
 def load_study_data(spec, split="train", image_size=None):
     """The study's data: ``digits`` (built in), a .npz or an image folder."""
     if spec == "digits":
+        if image_size is not None:
+            raise ValueError(
+                "--image-size applies to image folders; the built-in digits are 8x8."
+            )
         from sklearn.datasets import load_digits
 
         # Two classes whole and eight cut to a tenth (at least 2 images),
@@ -141,30 +155,28 @@ def load_study_data(spec, split="train", image_size=None):
             ]
         )
         return X[np.sort(keep)].reshape(-1, 8, 8), y[np.sort(keep)]
-    path = Path(spec)
-    if path.is_dir():
-        from .datasets import load_image_folder
-
-        return load_image_folder(path, image_size=image_size)
-    X, y, _ = _read(path, split)
+    X, y, _ = _read(Path(spec), split, image_size, option="--data")
     return X, y
 
 
-def _write_atomic(path, write):
-    # The suffix stays last: writers infer the format from it.
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        write(partial)
-        os.replace(partial, path)
-    except BaseException:
-        if partial.exists():
-            partial.unlink()
-        raise
+def _require(module, extra, what):
+    """Refuse at the start, not after hours of runs, when an optional
+    dependency that the command will need is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ValueError(
+            f"{what} needs {module}, which is not installed here; install it "
+            f"with: pip install 'gansampler[{extra}]'"
+        )
 
 
 def study(args):
     from .study import plot, run_study, summarize
 
+    _require("matplotlib", "plot", "gansampler study (its results.png)")
+    if args.scheduler is not None:
+        _require("distributed", "dask", "--scheduler")
     X, y = load_study_data(args.data, args.split, args.image_size)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -183,7 +195,7 @@ def study(args):
         scheduler=args.scheduler,
     )
     table, verdict = summarize(rows)
-    _write_atomic(
+    write_atomic(
         output / "results.md",
         lambda p: p.write_text(
             f"# Imbalance study: {args.data}\n\n{table}\n\n{verdict}\n"
@@ -191,7 +203,7 @@ def study(args):
     )
     fig = plot(rows)
     try:
-        _write_atomic(output / "results.png", lambda p: fig.savefig(p, dpi=100))
+        write_atomic(output / "results.png", lambda p: fig.savefig(p, dpi=100))
     finally:
         import matplotlib.pyplot as plt
 
@@ -221,6 +233,14 @@ def build_parser():
         help="imbalanced-learn's sampling_strategy: a name or a ratio (default: auto)",
     )
     sub.add_argument("--seed", type=int, default=0, help="random_state (default: 0)")
+    sub.add_argument(
+        "--image-size",
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=("HEIGHT", "WIDTH"),
+        help="resize folder images (needed when their sizes differ)",
+    )
     sub.set_defaults(run=resample)
 
     from .study import DEFAULT_METHODS
@@ -254,7 +274,12 @@ def build_parser():
     sub.add_argument("--test-size", type=float, default=0.3, help="held-out share")
     sub.add_argument("--split", default="train", help="the .npz split to study")
     sub.add_argument(
-        "--image-size", type=int, nargs=2, default=None, help="resize folder images"
+        "--image-size",
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=("HEIGHT", "WIDTH"),
+        help="resize folder images (needed when their sizes differ)",
     )
     sub.add_argument("--n-jobs", type=int, default=1, help="runs side by side (joblib)")
     sub.add_argument("--scheduler", default=None, help="address of a Dask scheduler")

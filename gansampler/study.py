@@ -19,10 +19,12 @@ class's weight.
 __all__ = ["fit_method", "parse_method", "plot", "run_study", "summarize"]
 
 import csv
+from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from ._files import write_atomic
 from ._methods import (  # noqa: F401 (re-exported)
     BASES,
     fit_method,
@@ -48,7 +50,7 @@ FIELDS = (
 def splits(y, seed, cv, test_size):
     """(fold, train, test) indices: a held-out split, or stratified k-fold."""
     index = np.arange(len(y))
-    if cv:
+    if cv is not None:
         folds = StratifiedKFold(cv, shuffle=True, random_state=seed).split(index, y)
         return [(k, train, test) for k, (train, test) in enumerate(folds)]
     train, test = train_test_split(
@@ -77,7 +79,18 @@ def read_done(path):
     text = path.read_text()
     if text and not text.endswith("\n"):
         text = text[: text.rfind("\n") + 1]
-        path.write_text(text)
+        write_atomic(path, lambda p: p.write_text(text))
+    if not text:
+        # Killed before its header was whole: a file that holds no run.
+        path.unlink()
+        return []
+    header = text.partition("\n")[0].split(",")
+    if header != list(FIELDS):
+        raise ValueError(
+            f"{path} is not a results file of this study: its first line is "
+            f"{','.join(header)!r}, not {','.join(FIELDS)!r}. Choose another "
+            "output folder, or remove the file."
+        )
     with open(path, newline="") as f:
         return [r for r in csv.DictReader(f) if all(r.get(k) for k in FIELDS)]
 
@@ -94,7 +107,7 @@ def check_setup(path, setup):
                 f"({before}); choose another output folder to study {setup}."
             )
     else:
-        path.write_text(json.dumps(setup, sort_keys=True))
+        write_atomic(path, lambda p: p.write_text(json.dumps(setup, sort_keys=True)))
 
 
 def describe(X, y, cv, test_size):
@@ -114,7 +127,7 @@ def describe(X, y, cv, test_size):
 def append_row(path, row):
     """Append one finished run at once, so that an interruption loses only
     the runs still going."""
-    new = not path.exists()
+    new = not path.exists() or path.stat().st_size == 0
     with open(path, "a", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS)
         if new:
@@ -152,7 +165,8 @@ def run_study(
     """Run every method on every seed (and fold); return all result rows.
 
     Rows already in ``results`` (a CSV path) are kept and not run again;
-    each new row is appended as soon as its run finishes. ``n_jobs`` runs
+    each new row is appended as soon as its run finishes. The rows returned
+    are those of ``methods`` and ``seeds``; the file keeps every run. ``n_jobs`` runs
     that many at once (joblib); ``scheduler`` is the address of a Dask
     cluster to run them on instead.
     """
@@ -160,6 +174,20 @@ def run_study(
 
     import joblib
 
+    if cv is not None and (
+        isinstance(cv, bool) or not isinstance(cv, Integral) or cv < 2
+    ):
+        raise ValueError(
+            f"cv={cv!r} is not a number of folds; use an integer of at least 2, "
+            "or None for one held-out split."
+        )
+    for name, values in (("methods", methods), ("seeds", seeds)):
+        repeated = sorted({v for v in values if list(values).count(v) > 1})
+        if repeated:
+            raise ValueError(
+                f"{name} names {repeated} more than once; each run would be "
+                "done and counted twice."
+            )
     for method in methods:
         parse_method(method)
     thresholds = [m for m in methods if parse_method(m)["base"] == "threshold"]
@@ -180,8 +208,11 @@ def run_study(
         for method in methods
         if (method, seed, fold) not in finished
     ]
-    log(f"{len(tasks)} runs to go, {len(finished)} done before")
-    rows = [dict(r) for r in done]
+    # The report covers the runs asked for; the file keeps every run.
+    rows = [
+        dict(r) for r in done if r["method"] in methods and int(r["seed"]) in set(seeds)
+    ]
+    log(f"{len(tasks)} runs to go, {len(rows)} done before")
     calls = (joblib.delayed(_one_thread_run)(*task) for task in tasks)
     if scheduler is not None:
         from dask.distributed import Client

@@ -1,5 +1,6 @@
 """The command line: gansampler resample."""
 
+import os
 import subprocess
 import sys
 
@@ -122,3 +123,47 @@ def test_python_m_gansampler_help():
         check=True,
     )
     assert "--sampler" in done.stdout and "featuresmote" in done.stdout
+
+
+def test_unreadable_arrays_sizes_and_missing_extras_are_named(
+    tmp_path, capsys, monkeypatch
+):
+    source = _npz(tmp_path / "in.npz")
+    data = bytearray(source.read_bytes())
+    # Flip a byte in the data of test_images, the third member: the split
+    # resampled reads well, the copied one fails its checksum.
+    third = [i for i in range(len(data)) if data[i : i + 6] == b"\x93NUMPY"][2]
+    data[third + 200] ^= 0xFF
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(bytes(data))
+    out = str(tmp_path / "o.npz")
+    args = ["resample", "--sampler", "ros", "--input", str(bad), "--output", out]
+    assert main(args) == 2
+    assert "its arrays cannot be read" in capsys.readouterr().err
+    sized = ["resample", "--sampler", "ros", "--input", str(source), "--output", out]
+    assert main(sized + ["--image-size", "4", "4"]) == 2
+    assert "--image-size applies to image folders" in capsys.readouterr().err
+    assert main(["study", "--data", "dig", "--output", str(tmp_path / "s")]) == 2
+    assert "--data dig is neither" in capsys.readouterr().err
+    # Mixed sizes in a folder: --image-size makes one size.
+    save_image_folder(X[[0, 1, 22, 23]], Y[[0, 1, 22, 23]], tmp_path / "a")
+    save_image_folder(np.zeros((2, 6, 6), np.uint8), [0, 1], tmp_path / "b")
+    for label in ("0", "1"):
+        for file in (tmp_path / "b" / label).iterdir():
+            file.rename(tmp_path / "a" / label / f"small-{file.name}")
+    mixed = ["resample", "--sampler", "ros", "--input", str(tmp_path / "a")]
+    assert main(mixed + ["--output", str(tmp_path / "c")]) == 2
+    assert "--image-size H W on the command line" in capsys.readouterr().err
+    assert (
+        main(mixed + ["--output", str(tmp_path / "c"), "--image-size", "8", "8"]) == 0
+    )
+    assert load_image_folder(tmp_path / "c")[0].shape[1:] == (8, 8)
+    # The new folder gets the mode the umask gives, not mkdtemp's 0700.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "c").stat().st_mode & 0o777 == 0o777 & ~umask
+    # An optional dependency the study needs is asked for before any run.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["study", "--output", str(tmp_path / "s")]) == 2
+    assert "pip install 'gansampler[plot]'" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

@@ -48,6 +48,11 @@ def test_study_writes_resumes_and_reports(tmp_path, npz, capsys):
     assert "| class_weight |" in report and "Best by balanced_accuracy" in report
     assert (out / "results.png").read_bytes()[:4] == b"\x89PNG"
     assert not list(out.glob(".*partial"))
+    # Asked for one of the two: the report covers it alone, the file both.
+    assert main(args + ["--methods", "class_weight"]) == 0
+    assert "0 runs to go, 1 done before" in capsys.readouterr().out
+    assert "| none |" not in (out / "results.md").read_text()
+    assert len(_rows(out / "results.csv")) == 2
 
 
 def test_serial_and_dask_give_identical_scores(small):
@@ -86,6 +91,23 @@ def test_cross_validation_and_method_names(small):
     }
     with pytest.raises(ValueError, match="unknown method 'gan'"):
         run_study(X, y, ["gan"], [0])
+    # Options that would be ignored, and numbers out of range, are refused
+    # before any run starts.
+    for method, message in [
+        ("none+weighted0.5", "'none' makes no new images"),
+        ("class_weight@0.5", "'class_weight' makes no new images"),
+        ("ros@", r"@ takes a number in \(0, 1\]; got ''"),
+        ("dcgan+filter1.5", r"\+filter takes a number in \(0, 1\)"),
+        ("superpixel+weighted-1", r"\+weighted takes a number in \[0, 1\]"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            run_study(X, y, [method], [0])
+    with pytest.raises(ValueError, match=r"methods names \['none'\] more than once"):
+        run_study(X, y, ["none", "none"], [0])
+    with pytest.raises(ValueError, match=r"seeds names \[0\] more than once"):
+        run_study(X, y, ["none"], [0, 0])
+    with pytest.raises(ValueError, match="cv=0 is not a number of folds"):
+        run_study(X, y, ["none"], [0], cv=0)
 
 
 def test_resume_refuses_other_data_and_drops_a_cut_line(tmp_path, small):
@@ -100,5 +122,15 @@ def test_resume_refuses_other_data_and_drops_a_cut_line(tmp_path, small):
     assert results.read_text().endswith("\n")
     with pytest.raises(ValueError, match="other data or settings"):
         run_study(X[::-1], y[::-1], ["none"], [0], results)
+    # Killed before the header was whole: the next run writes a header.
+    cut = tmp_path / "cut" / "results.csv"
+    cut.parent.mkdir()
+    cut.write_text("method,seed,fo")
+    run_study(X, y, ["none"], [0], cut, log=lambda _: None)
+    assert [r["method"] for r in _rows(cut)] == ["none"]
+    (tmp_path / "cut" / "study.json").unlink()
+    cut.write_text("name,value\nx,1\n")
+    with pytest.raises(ValueError, match="not a results file of this study"):
+        run_study(X, y, ["none"], [0], cut)
     with pytest.raises(ValueError, match="'threshold' tunes a binary"):
         run_study(X, np.arange(len(y)) % 3, ["threshold"], [0])
