@@ -30,11 +30,19 @@ def _class_folders(root):
 
 
 def _image_files(folder):
-    files = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in EXTENSIONS
-    )
+    """The class's images, in nested folders too (as torchvision's
+    ImageFolder reads them); hidden files and folders are left out."""
+    files = []
+    for path in sorted(folder.rglob("*")):
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if hidden or path.suffix.lower() not in EXTENSIONS or path.is_dir():
+            continue
+        if not path.is_file():
+            raise ValueError(
+                f"{path} is not a readable file (a broken link?); remove it or "
+                "repair it."
+            )
+        files.append(path)
     if not files:
         raise ValueError(
             f"The class folder {folder} holds no images ({', '.join(EXTENSIONS)}); "
@@ -117,10 +125,12 @@ def load_image_folder(path, image_size=None, color="auto"):
         path/normal/0002.png
         path/pneumonia/0001.jpeg
 
-    Files are read with Pillow, in the order of their names within each
-    class, classes in the order of their folder names. Files whose extension
-    is not an image's (.png, .jpg, .jpeg, .tif, .tiff, .bmp) and hidden files
-    are left alone.
+    Files are read with Pillow, in the order of their paths within each
+    class, classes in the order of their folder names. Images in folders
+    nested within a class folder belong to that class, as ``ImageFolder``
+    reads them. Files whose extension is not an image's (.png, .jpg, .jpeg,
+    .tif, .tiff, .bmp), and hidden files and folders, are left alone; a
+    broken link with an image's extension is an error.
 
     Parameters
     ----------
@@ -212,6 +222,11 @@ def save_image_folder(X, y, path, image_shape=None):
         The folder written.
     """
     X, y = np.asarray(X), np.asarray(y)
+    if len(X) == 0:
+        raise ValueError(
+            "X holds no images; a folder without class folders could not be "
+            "read back."
+        )
     if X.dtype != np.uint8:
         raise ValueError(
             f"X must hold uint8 pixels to be written as PNG files; got {X.dtype}. "

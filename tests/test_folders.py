@@ -53,6 +53,17 @@ def test_mixed_gray_and_color_read_as_rgb(tmp_path):
     assert X.shape == (2, 4, 4, 3) and y.tolist() == ["a", "b"]
     gray, _ = load_image_folder(tmp_path, color="gray")
     assert gray.shape == (2, 4, 4)
+    # Nested folders belong to their class, as torchvision reads them;
+    # hidden ones are left out, and a broken link is named.
+    (tmp_path / "a" / "more").mkdir()
+    (tmp_path / "a" / ".cache").mkdir()
+    Image.fromarray(np.full((4, 4), 9, np.uint8)).save(tmp_path / "a/more/2.png")
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "a/.cache/3.png")
+    X, y = load_image_folder(tmp_path, color="gray")
+    assert y.tolist() == ["a", "a", "b"] and X[1].max() == 9
+    (tmp_path / "b" / "gone.png").symlink_to(tmp_path / "nothing.png")
+    with pytest.raises(ValueError, match="gone.png is not a readable file"):
+        load_image_folder(tmp_path)
 
 
 def test_clear_errors_naming_the_file(tmp_path):
@@ -81,6 +92,8 @@ def test_save_refuses_and_leaves_nothing(tmp_path, monkeypatch):
     y = np.array([0, 1, 0, 1])
     with pytest.raises(ValueError, match="uint8"):
         save_image_folder(X.astype(float), y, tmp_path / "f")
+    with pytest.raises(ValueError, match="X holds no images"):
+        save_image_folder(X[:0], y[:0], tmp_path / "f")
     with pytest.raises(ValueError, match="label '../up' cannot name a class folder"):
         save_image_folder(X, np.array(["../up"] * 4), tmp_path / "g")
     save_image_folder(X, y, tmp_path / "h")
