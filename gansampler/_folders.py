@@ -224,8 +224,7 @@ def save_image_folder(X, y, path, image_shape=None):
     X, y = np.asarray(X), np.asarray(y)
     if len(X) == 0:
         raise ValueError(
-            "X holds no images; a folder without class folders could not be "
-            "read back."
+            "X holds no images; a folder without class folders could not be read back."
         )
     if X.dtype != np.uint8:
         raise ValueError(
