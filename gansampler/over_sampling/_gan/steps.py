@@ -54,6 +54,14 @@ class ConditionalGANStep:
         self.augment = augment
         self.augment_draws = make_generator(seed)
 
+    def state_dict(self):
+        """The step's own random state, saved in checkpoints, so that a
+        resumed fit augments as an uninterrupted one would."""
+        return {"augment_draws": self.augment_draws.get_state()}
+
+    def load_state_dict(self, state):
+        self.augment_draws.set_state(state["augment_draws"])
+
     def codes(self, n, device):
         """(what auxiliary heads should predict, extra generator inputs)."""
         return None, torch.zeros(n, 0, device=device)

@@ -187,6 +187,8 @@ class Trainer:
             if device.type == "cuda"
             else None,
             "batch_rng": draw.generator.get_state(),
+            # A step with random state of its own (augmentation) saves it.
+            "step": self.step.state_dict() if hasattr(self.step, "state_dict") else {},
         }
         save_atomic(self.checkpoint, payload)
 
@@ -194,17 +196,19 @@ class Trainer:
         """Load this run's checkpoint if there is one; return its epoch.
 
         A checkpoint of more epochs than this fit asks for is not a state
-        this fit passes through: it starts afresh.
+        this fit passes through: it starts afresh, and leaves that file as it
+        is (it saves no checkpoint of its own).
         """
         path = self.checkpoint
         if path is None or not path.is_file():
             return 0
         # What loading changes, kept to be restored if the file is unusable.
-        optimizers = {}
+        optimizers, step_state = {}, None
         torch_state, batch_state = torch.get_rng_state(), draw.generator.get_state()
         try:
             saved = torch.load(path, map_location="cpu", weights_only=True)
             if saved["epoch"] > self.n_epochs:
+                self.checkpoint = None  # the longer run stays resumable
                 return 0
             # Loaded into copies first, so that a file that does not fit
             # these networks leaves them as they were.
@@ -219,11 +223,16 @@ class Trainer:
             # Set here, so that a state that does not fit raises now.
             torch.set_rng_state(rng_states[0])
             draw.generator.set_state(rng_states[2])
+            if hasattr(self.step, "load_state_dict"):
+                step_state = self.step.state_dict()
+                self.step.load_state_dict(saved["step"])
         except Exception as error:  # noqa: BLE001 - any unreadable file
             for name, state in optimizers.items():
                 self.optimizers[name].load_state_dict(state)
             torch.set_rng_state(torch_state)
             draw.generator.set_state(batch_state)
+            if step_state is not None:
+                self.step.load_state_dict(step_state)
             self._set_aside(path, error)
             return 0
         for name, network in self.networks.items():
@@ -264,7 +273,10 @@ def checkpoint_file(folder, prefix, params, seeds, *arrays):
     digest.update(pickle.dumps(sorted((k, repr(v)) for k, v in params.items())))
     digest.update(np.asarray(seeds, dtype=np.int64).tobytes())
     for array in arrays:
-        digest.update(np.ascontiguousarray(np.asarray(array)).tobytes())
+        array = np.asarray(array)
+        # The shape too: the same bytes as 8x16 or 16x8 images differ.
+        digest.update(repr((array.shape, array.dtype.str)).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
     check_checkpoint_dir(folder)
     return Path(folder) / f"{prefix}-{digest.hexdigest()[:20]}.pt"
 
