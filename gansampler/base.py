@@ -275,9 +275,21 @@ class BaseImageSampler(BaseOverSampler):
         return np.concatenate(new_X), np.concatenate(new_y)
 
     def _check_class_sizes(self, y):
+        """Each class to oversample has enough images, and each count asked
+        for is a whole number (imbalanced-learn passes a dict's or a
+        callable's values through unchecked)."""
         labels, counts = np.unique(y, return_counts=True)
         sizes = dict(zip(labels, counts, strict=True))
         for label, n_samples in self.sampling_strategy_.items():
+            if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
+                n_samples, Integral
+            ):
+                raise ValueError(
+                    f"sampling_strategy={self.sampling_strategy!r} asks for "
+                    f"{n_samples!r} new images of class {plain(label)!r}; the "
+                    "counts of a dict or of what a callable returns must be "
+                    "whole numbers (int), not floats or bools."
+                )
             size = sizes.get(label, 0)
             if n_samples > 0 and size < self._min_class_size:
                 label = plain(label)

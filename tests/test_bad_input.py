@@ -362,6 +362,22 @@ def test_huge_counts_name_the_parameter():
         huge.fit_resample(X, Y)
 
 
+@pytest.mark.parametrize("estimator", SAMPLERS, ids=SAMPLER_IDS)
+@pytest.mark.parametrize(
+    "strategy",
+    [{1: 12.0}, lambda y: {1: 12.5}],
+    ids=["float", "callable"],
+)
+def test_counts_that_are_not_whole_numbers(estimator, strategy):
+    # imbalanced-learn passes these through; they failed after training,
+    # inside numpy, naming nothing.
+    sampler = estimator.set_params(sampling_strategy=strategy)
+    with pytest.raises(ValueError, match="must be whole numbers"):
+        sampler.fit_resample(X, Y)
+    assert not hasattr(sampler, "sampling_strategy_")
+    sampler.set_params(sampling_strategy="auto")
+
+
 def test_validation_split_too_small():
     # Case 18: the error spoke of test_size.
     clf = CNNClassifier(n_epochs=1, early_stopping=True, validation_fraction=0.99)
