@@ -184,12 +184,14 @@ class BaseImageSampler(BaseOverSampler):
             self._forget_fit()
             raise
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, check_memory=False):
         """Validate and learn (:meth:`_fit_generator`) without resampling.
 
         Returns the checked labels, what ``_fit_generator`` returned and the
         random state, or leaves the sampler unfitted. Samplers that learn
-        (the GANs) fit through this.
+        (the GANs) fit through this. ``check_memory``: refuse, before
+        training, a ``sampling_strategy`` whose new samples would not fit in
+        memory (for a caller that makes them next).
         """
         self._forget_fit()
         self._validate_params()
@@ -202,6 +204,8 @@ class BaseImageSampler(BaseOverSampler):
                 self.sampling_strategy, y, self._sampling_type
             )
             self._check_class_sizes(y)
+            if check_memory:
+                self._check_strategy_memory()
             fitted = self._fit_generator(images_to_tensor(X, self._layout), y, rng)
         except BaseException:
             self._forget_fit()
@@ -245,11 +249,7 @@ class BaseImageSampler(BaseOverSampler):
         rng = check_random_state(self.random_state)
         layout = self._layout
         self._check_class_sizes(y)
-        check_fits_in_memory(
-            sum(self.sampling_strategy_.values()),
-            layout,
-            f"sampling_strategy={self.sampling_strategy!r}",
-        )
+        self._check_strategy_memory()
         images = images_to_tensor(X, layout)
         self._fit_generator(images, y, rng)
         judge = keep_confident_fit(self, X, y, rng)
@@ -273,6 +273,13 @@ class BaseImageSampler(BaseOverSampler):
             new_X.append(made)
             new_y.append(np.full(n_samples, label, dtype=y.dtype))
         return np.concatenate(new_X), np.concatenate(new_y)
+
+    def _check_strategy_memory(self):
+        check_fits_in_memory(
+            sum(self.sampling_strategy_.values()),
+            self._layout,
+            f"sampling_strategy={self.sampling_strategy!r}",
+        )
 
     def _check_class_sizes(self, y):
         """Each class to oversample has enough images, and each count asked

@@ -360,6 +360,17 @@ def test_huge_counts_name_the_parameter():
     huge = SuperpixelSampler(sampling_strategy={1: 10**12}, random_state=0)
     with pytest.raises(MemoryError, match="sampling_strategy=.*ask for fewer"):
         huge.fit_resample(X, Y)
+    # Features too, refused before training; a failed call leaves a sampler
+    # fitted before unfitted.
+    features = FeatureSMOTESampler(n_filters=4, encoder_epochs=1, random_state=0)
+    features.fit(X, Y)
+    with pytest.raises(MemoryError, match="sampling_strategy=.*ask for fewer"):
+        features.set_params(sampling_strategy={1: 10**12}).fit_resample_features(X, Y)
+    assert not hasattr(features, "n_features_out_")
+    features.set_params(sampling_strategy="auto").fit(X, Y)
+    with pytest.raises(ValueError, match="filter_threshold judges new images"):
+        features.set_params(filter_threshold=0.9).fit_resample_features(X, Y)
+    assert not hasattr(features, "n_features_out_")
 
 
 @pytest.mark.parametrize("estimator", SAMPLERS, ids=SAMPLER_IDS)

@@ -138,21 +138,26 @@ class FeatureSamplerMixin:
         F_resampled : ndarray of shape (n_resampled, n_features_out_), float32
         y_resampled : ndarray of shape (n_resampled,)
         """
+        self._forget_fit()  # a call that fails leaves the sampler unfitted
         if self.filter_threshold is not None:
             raise ValueError(
                 "filter_threshold judges new images, and fit_resample_features "
                 "makes features; use fit_resample, or filter_threshold=None."
             )
-        y, features, rng = self._fit(X, y)
-        new_X, new_y = [features], [y]
-        for label, n_samples in self.sampling_strategy_.items():
-            if n_samples == 0:
-                continue
-            index = int(np.flatnonzero(self.classes_ == label)[0])
-            made = self._draw_features(np.full(n_samples, index), rng)
-            new_X.append(made.numpy())
-            new_y.append(np.full(n_samples, label, dtype=y.dtype))
-        return np.concatenate(new_X), np.concatenate(new_y)
+        y, features, rng = self._fit(X, y, check_memory=True)
+        try:
+            new_X, new_y = [features], [y]
+            for label, n_samples in self.sampling_strategy_.items():
+                if n_samples == 0:
+                    continue
+                index = int(np.flatnonzero(self.classes_ == label)[0])
+                made = self._draw_features(np.full(n_samples, index), rng)
+                new_X.append(made.numpy())
+                new_y.append(np.full(n_samples, label, dtype=y.dtype))
+            return np.concatenate(new_X), np.concatenate(new_y)
+        except BaseException:
+            self._forget_fit()
+            raise
 
     def encode(self, X):
         """Features of samples ``X``, in the space the sampler works in.
