@@ -3,6 +3,7 @@
 import os
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import InvalidParameterError
 
 
@@ -123,3 +124,18 @@ def class_indices(labels, classes, n_samples, name, none_allowed=False):
             f"{np.asarray(classes).tolist()!r}."
         )
     return np.searchsorted(classes, labels)
+
+
+def own_random_state(random_state, name="random_state"):
+    """scikit-learn's ``check_random_state``, except that ``None`` gives a
+    RandomState seeded afresh from the OS: numpy's global one, which it
+    would return, is not the estimator's to advance. A bool is refused
+    (``True`` would be seed 1)."""
+    if isinstance(random_state, (bool, np.bool_)):
+        raise ValueError(
+            f"{name} must be None, an int or a numpy RandomState; got "
+            f"{name}={random_state!r}."
+        )
+    if random_state is None:
+        return np.random.RandomState()
+    return check_random_state(random_state)

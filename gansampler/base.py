@@ -6,7 +6,6 @@ import numpy as np
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_sampling_strategy, check_target_type
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -24,7 +23,13 @@ from ._images import (
     validate_images,
 )
 from ._torch import forget_fit
-from ._validation import check_fits_in_memory, class_indices, plain, reject_bool_numbers
+from ._validation import (
+    check_fits_in_memory,
+    class_indices,
+    own_random_state,
+    plain,
+    reject_bool_numbers,
+)
 
 
 def _binary_one_hot(y):
@@ -195,7 +200,7 @@ class BaseImageSampler(BaseOverSampler):
         """
         self._forget_fit()
         self._validate_params()
-        rng = check_random_state(self.random_state)
+        rng = own_random_state(self.random_state)
         try:
             check_labels(y)
             check_classification_targets(y)
@@ -246,7 +251,7 @@ class BaseImageSampler(BaseOverSampler):
         return X, y, binarize_y
 
     def _fit_resample(self, X, y):
-        rng = check_random_state(self.random_state)
+        rng = own_random_state(self.random_state)
         layout = self._layout
         self._check_class_sizes(y)
         self._check_strategy_memory()

@@ -5,10 +5,9 @@ from math import isqrt
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 from ._images import _format_shape, _normalise_image_shape
-from ._validation import plain
+from ._validation import own_random_state, plain
 
 __all__ = ["plot_cam", "plot_samples"]
 
@@ -255,7 +254,7 @@ def plot_samples(
                     "or y_fake."
                 )
 
-    rng = check_random_state(random_state)
+    rng = own_random_state(random_state)
 
     def pick(y, label):
         indices = np.flatnonzero(y == label)

@@ -111,13 +111,16 @@ def test_same_random_state_same_result_and_global_state_untouched(digits):
     X, y = digits
     torch_state = torch.get_rng_state()
     np_state = np.random.get_state()[1].copy()
+    np_pos = np.random.get_state()[2]
     _, first = fit_proba(X, y, augment=True)
     _, second = fit_proba(X, y, augment=True)
     _, other = fit_proba(X, y, augment=True, random_state=1)
     np.testing.assert_array_equal(first, second)
     assert not np.allclose(first, other)
     assert torch.equal(torch.get_rng_state(), torch_state)
+    CNNClassifier(n_epochs=1, random_state=None).fit(X, y)
     np.testing.assert_array_equal(np.random.get_state()[1], np_state)
+    assert np.random.get_state()[2] == np_pos  # no draw from the global state
 
 
 def test_balanced_class_weight_equals_the_explicit_dict(digits):

@@ -7,7 +7,12 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-from gansampler import DCGANSampler, FeatureGANSampler, InfoGANSampler
+from gansampler import (
+    DCGANSampler,
+    FeatureGANSampler,
+    InfoGANSampler,
+    SuperpixelSampler,
+)
 from gansampler.over_sampling._gan import feature_space, steps, trainer
 
 RNG = np.random.RandomState(0)
@@ -70,8 +75,15 @@ def test_global_random_state_untouched():
     sampler = tiny(InfoGANSampler).fit(GRAY, Y)
     sampler.sample(5, 1)
     sampler.sample(5, 1, random_state=0)
-    assert np.array_equal(np.random.get_state()[1], np_state[1])
+    # random_state=None draws fresh entropy, not numpy's global state.
+    tiny(DCGANSampler, random_state=None).fit_resample(GRAY, Y)
+    SuperpixelSampler(random_state=None).fit_resample(GRAY, Y)
+    after = np.random.get_state()
+    # The key and the position in it: a draw moves the position.
+    assert np.array_equal(after[1], np_state[1]) and after[2] == np_state[2]
     assert torch.equal(torch.get_rng_state(), torch_state)
+    with pytest.raises(ValueError, match="random_state=True"):
+        sampler.sample(5, 1, random_state=True)
 
 
 @pytest.mark.parametrize("name", list(SAMPLERS))

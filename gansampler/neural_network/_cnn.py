@@ -6,14 +6,18 @@ from numbers import Integral, Real
 
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import images_to_tensor, validate_images
-from .._torch import DEVICE_CONSTRAINTS, forget_fit, infer, usable_device
+from .._torch import (
+    DEVICE_CONSTRAINTS,
+    forget_fit,
+    infer,
+    usable_device,
+)
 from .._training import warn_if_unconverged
-from .._validation import reject_bool_numbers
+from .._validation import own_random_state, reject_bool_numbers
 from ._architectures import ARCHITECTURES
 from ._backbones import BACKBONES
 from ._docs import ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS
@@ -239,7 +243,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         self._forget_fit()
         self._validate_params()
-        rng = check_random_state(self.random_state)
+        rng = own_random_state(self.random_state)
         try:
             state = first_state(
                 self, X, y, rng, classes=None, sample_weight=sample_weight
@@ -294,7 +298,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         # call shuffles, augments and drops out afresh. A copy, so that a
         # failed call leaves the estimator as it was.
         rng = (
-            check_random_state(self.random_state)
+            own_random_state(self.random_state)
             if first_call
             else copy.deepcopy(self._rng)
         )

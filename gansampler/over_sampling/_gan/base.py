@@ -16,13 +16,11 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..._images import images_to_numpy
 from ..._torch import (
     DEVICE_CONSTRAINTS,
-    MAX_SEED,
     forget_fit,
     infer,
     resolve_device,
@@ -31,7 +29,7 @@ from ..._torch import (
     usable_device,
 )
 from ..._training import Budget, Scale
-from ..._validation import plain
+from ..._validation import own_random_state, plain
 from ...base import BaseImageSampler
 from .networks import build_networks, check_image_size
 from .steps import ConditionalGANStep, generator_inputs, warn_if_discriminator_wins
@@ -401,10 +399,7 @@ class BaseGANSampler(BaseImageSampler):
     def _sample(self, n_samples, y, random_state, codes):
         self._check_sample_call(n_samples)
         class_index = self._class_index(n_samples, y)
-        if random_state is None:
-            # Fresh entropy from the OS, leaving numpy's global state alone.
-            random_state = int(np.random.default_rng().integers(MAX_SEED))
-        rng = check_random_state(random_state)
+        rng = own_random_state(random_state)
         images = self._draw_images(class_index, rng, codes)
         return images_to_numpy(images, self._layout)
 

@@ -11,12 +11,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..._images import images_to_tensor, validate_images
-from ..._torch import MAX_SEED, usable_device
+from ..._torch import usable_device
+from ..._validation import own_random_state
 from .feature_space import anchor_batch, learn_feature_space
 
 # The first stage's parameters, the same in every feature-space sampler.
@@ -201,11 +201,7 @@ class FeatureSamplerMixin:
         """
         self._check_sample_call(n_samples)
         class_index = self._class_index(n_samples, y)
-        if random_state is None:
-            random_state = int(np.random.default_rng().integers(MAX_SEED))
-        return self._draw_features(
-            class_index, check_random_state(random_state)
-        ).numpy()
+        return self._draw_features(class_index, own_random_state(random_state)).numpy()
 
     def _features_to_images(self, features, class_index, rng):
         """NCHW images from features of the classes ``class_index``."""
