@@ -73,7 +73,10 @@ def _normalise_image_shape(image_shape):
     valid = (
         isinstance(image_shape, (tuple, list))
         and len(image_shape) in (2, 3)
-        and all(isinstance(s, (int, np.integer)) and s > 0 for s in image_shape)
+        and all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
+            for s in image_shape
+        )
     )
     if not valid:
         raise ValueError(
