@@ -292,6 +292,9 @@ def test_collapsed_generator_warns():
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*collapsed")
         FeatureGANSampler(**TINY_GAN, encoder_epochs=1, random_state=0).fit(X, Y)
+        # Images that are all the same: one output is right, not a collapse
+        # to blame on the learning rate.
+        DCGANSampler(**TINY_GAN, random_state=0).fit(np.full_like(X, 7), Y)
 
 
 def test_plot_samples_refuses_labels_of_two_kinds():

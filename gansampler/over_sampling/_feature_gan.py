@@ -317,7 +317,7 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
             checkpoint,
             extra_networks={"classifier": space.classifier},
         )
-        self._commit(fitted, classes, device)
+        self._commit(fitted, classes, device, features, np.asarray(labels))
         space.classifier = fitted.networks["classifier"].cpu().eval()
         self.classifier_ = space.classifier
         self._keep_space(space, features)

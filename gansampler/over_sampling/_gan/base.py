@@ -179,7 +179,7 @@ class BaseGANSampler(BaseImageSampler):
         fitted = self._train_gan(
             images, self._layout, targets, len(classes), device, seeds, checkpoint
         )
-        self._commit(fitted, classes, device)
+        self._commit(fitted, classes, device, images, targets)
 
     def _train_gan(
         self,
@@ -273,7 +273,7 @@ class BaseGANSampler(BaseImageSampler):
             "seed": seed,
         }
 
-    def _commit(self, fitted, classes, device):
+    def _commit(self, fitted, classes, device, data, targets):
         networks = fitted.networks
         self.classes_ = classes
         self.generator_ = networks["generator"].cpu().eval()
@@ -282,21 +282,26 @@ class BaseGANSampler(BaseImageSampler):
         self.n_iter_ = len(fitted.history)
         self.device_ = device
         self._scale = fitted.scale
-        self._warn_if_collapsed()
+        self._warn_if_collapsed(data, np.asarray(targets))
 
-    def _warn_if_collapsed(self, per_class=16):
+    def _warn_if_collapsed(self, data, targets, per_class=16):
         """ConvergenceWarning when the generator gives one output per class.
 
         A learning rate far too high can saturate the generator's output
         layer without the losses exploding (bounded losses, a discriminator
         that learns at its own rate); every draw is then the same sample.
-        Drawn with a private random state: the sampler's own stays as it is.
+        A class whose training samples (``data``) are all the same is left
+        out: one output is what it should give. Drawn with a private random
+        state: the sampler's own stays as it is.
         """
         index = np.repeat(np.arange(len(self.classes_)), per_class)
         made = BaseGANSampler._draw_images(
             self, index, np.random.RandomState(0), None
         ).flatten(1)
         for k, label in enumerate(self.classes_):
+            real = data[torch.from_numpy(targets == k)].flatten(1)
+            if (real - real[:1]).abs().max().item() == 0:
+                continue
             rows = made[k * per_class : (k + 1) * per_class]
             spread = (rows - rows[0]).abs().max().item()
             if spread <= 1e-6 * max(rows.abs().max().item(), 1e-12):
