@@ -212,6 +212,36 @@ def test_partial_fit_errors(digits):
         clf.partial_fit(X, y + 10)
     with pytest.raises(ValueError, match="not in classes="):
         CNNClassifier(**FAST).partial_fit(X, y, classes=[0, 1])
+    # classes are checked as labels are; later calls keep the first's.
+    with pytest.raises(ValueError, match="None"):
+        CNNClassifier(**FAST).partial_fit(X, y, classes=[0, 1, 2, 3, None])
+    with pytest.raises(ValueError, match="True is not the class 1"):
+        CNNClassifier(**FAST).partial_fit(X, y == 1, classes=[0, 1])
+    with pytest.raises(ValueError, match="is not classes_"):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3, 4])
+    with pytest.raises(ValueError, match="True is not the class 1"):
+        clf.partial_fit(X, y == 1)
+    # With classes given, a first batch may hold one class (a stream's may).
+    ones = y == 1
+    one = CNNClassifier(**FAST).partial_fit(X[ones], y[ones], classes=[0, 1, 2, 3])
+    assert one.classes_.tolist() == [0, 1, 2, 3]
+    # The device parameter as it is now, not the one of the first fit.
+    clf.device_ = torch.device("cuda")  # as if fitted on a GPU
+    clf.set_params(device="cpu").partial_fit(X, y)
+    assert clf.device_ == torch.device("cpu")
+
+
+def test_bad_class_weights_are_named(digits):
+    X, y = digits
+    for weights, match in [
+        ({1: -5.0}, "weights must be finite numbers >= 0"),
+        ({1: float("nan")}, "weights must be finite numbers >= 0"),
+        ({1: "3"}, "weights must be finite numbers >= 0"),
+        ({True: 2.0}, "class_weight has a weight for class True"),
+        ({0: 0, 1: 0, 2: 0, 3: 0}, "leaves every class of weight 0"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            CNNClassifier(class_weight=weights, **FAST).fit(X, y)
 
 
 def test_verbose_shows_a_progress_bar(digits, capsys):
@@ -393,6 +423,10 @@ def test_sample_weight_in_partial_fit_and_bad_weights(digits):
         CNNClassifier(**FAST).fit(X, y, sample_weight=-np.ones(len(y)))
     with pytest.raises(ValueError, match="sample_weight.shape"):
         CNNClassifier(**FAST).fit(X, y, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="sample_weight holds booleans"):
+        CNNClassifier(**FAST).fit(X, y, sample_weight=y > 0)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        CNNClassifier(**FAST).fit(X, y, sample_weight=np.full(len(y), 1e300))
     # Weight 0 leaves an image out: one class left with weight is refused
     # as one class in y is.
     one_class = (y == y[0]).astype(float)

@@ -272,8 +272,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
         The first call on an unfitted estimator builds the network; its
         ``classes`` (all labels that will ever be seen) default to the labels
-        in ``y``. Later calls go on from the current weights at the constant
-        ``learning_rate``, with a fresh optimizer, and without early stopping.
+        in ``y``, and with ``classes`` given its ``y`` may hold one class.
+        Later calls go on from the current weights at the constant
+        ``learning_rate``, with a fresh optimizer, and without early
+        stopping, on the current ``device``; ``batch_size="auto"`` keeps the
+        size the first call chose (``batch_size_``).
 
         Parameters
         ----------
@@ -282,7 +285,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n,)
             Class labels, all in ``classes_``.
         classes : array-like of shape (n_classes,), default=None
-            All class labels; only read on the first call.
+            All class labels, required to be the first call's on later calls
+            (or None).
         sample_weight : array-like of shape (n,), default=None
             Weight of each image's loss, as in :meth:`fit`; scaled to average
             1 within the call, so that only the relative weights of this
@@ -308,7 +312,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                     self, X, y, rng, classes=classes, sample_weight=sample_weight
                 )
             else:
-                state = next_state(self, X, y, sample_weight=sample_weight)
+                state = next_state(
+                    self, X, y, sample_weight=sample_weight, classes=classes
+                )
             train(self, state, rng, 1, schedule=None, use_validation=False)
         except BaseException:
             if first_call:

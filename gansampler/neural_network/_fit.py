@@ -4,6 +4,7 @@ import copy
 import math
 import time
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import torch
@@ -75,6 +76,8 @@ def first_state(estimator, X, y, rng, classes, sample_weight=None):
         estimator, X, y, reset=True, image_shape=estimator.image_shape
     )
     check_classification_targets(y)
+    if classes is not None:
+        classes = _check_classes(classes, y)
     encoder = LabelEncoder().fit(y if classes is None else classes)
     if classes is not None and not np.isin(y, encoder.classes_).all():
         raise ValueError(
@@ -83,7 +86,8 @@ def first_state(estimator, X, y, rng, classes, sample_weight=None):
         )
     X, y, weights = _drop_weightless(X, y, sample_weight)
     present = np.unique(y)
-    if len(encoder.classes_) < 2 or len(present) < 2:
+    # With classes given (partial_fit), a batch may hold one class.
+    if len(encoder.classes_) < 2 or (classes is None and len(present) < 2):
         # Weight 0 is the same as leaving an image out, so the count is of
         # the images with weight.
         weighted = "" if sample_weight is None else " with sample_weight > 0"
@@ -121,11 +125,40 @@ def first_state(estimator, X, y, rng, classes, sample_weight=None):
     )
 
 
-def next_state(estimator, X, y, sample_weight=None):
+def _check_classes(classes, y):
+    """``classes`` of a first partial_fit: labels as ``y``'s are, of its kind."""
+    classes = np.asarray(classes)
+    check_labels(classes)
+    if classes.ndim != 1 or len(np.unique(classes)) != len(classes):
+        raise ValueError(
+            f"classes must list each label once; got classes={classes.tolist()!r}."
+        )
+    if (classes.dtype.kind == "b") != (np.asarray(y).dtype.kind == "b"):
+        raise ValueError(
+            f"classes={classes.tolist()!r} and y hold labels of different kinds "
+            f"({classes.dtype} and {np.asarray(y).dtype}); True is not the class 1."
+        )
+    return classes
+
+
+def next_state(estimator, X, y, sample_weight=None, classes=None):
     """Validate a later partial_fit's data against the fitted estimator."""
+    if classes is not None and not np.array_equal(
+        np.unique(np.asarray(classes)), estimator.classes_
+    ):
+        raise ValueError(
+            f"classes={list(np.asarray(classes))!r} is not classes_ "
+            f"{list(estimator.classes_)!r} of the first partial_fit; pass the "
+            "same classes, or none, on later calls."
+        )
     X, y, layout = validate_images(estimator, X, y, reset=False)
     X, y, weights = _drop_weightless(X, y, sample_weight)
     check_classification_targets(y)
+    if (np.asarray(y).dtype.kind == "b") != (estimator.classes_.dtype.kind == "b"):
+        raise ValueError(
+            f"y holds labels of dtype {np.asarray(y).dtype}, classes_ of dtype "
+            f"{estimator.classes_.dtype}; True is not the class 1."
+        )
     unknown = np.setdiff1d(y, estimator.classes_)
     if len(unknown):
         raise ValueError(
@@ -141,7 +174,9 @@ def next_state(estimator, X, y, sample_weight=None):
         targets=torch.as_tensor(encoder.transform(y), dtype=torch.long),
         # A copy, so that a failure midway leaves the fitted module as it was.
         module=copy.deepcopy(estimator.module_),
-        device=estimator.device_,
+        # The device parameter as it is now: a model fitted on a GPU and
+        # loaded where there is none trains on where it is told.
+        device=resolve_device(estimator.device),
         history=list(estimator.history_),
         n_iter=estimator.n_iter_,
         batch_size=estimator.batch_size_,
@@ -158,9 +193,19 @@ def _drop_weightless(X, y, sample_weight):
     """
     if sample_weight is None:
         return X, y, None
+    if np.asarray(sample_weight).dtype.kind == "b":
+        raise ValueError(
+            "sample_weight holds booleans; pass numbers (a weight of 0 leaves "
+            "an image out), for example mask.astype(float)."
+        )
     weights = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
+    if weights.max(initial=0) >= np.finfo(np.float32).max:
+        raise ValueError(
+            f"sample_weight holds {weights.max()!r}, beyond float32's range; "
+            "only ratios of weights matter, so divide them by their largest."
+        )
     keep = weights > 0
     weights = torch.as_tensor(weights[keep], dtype=torch.float32)
     return X[keep], y[keep], weights
@@ -196,15 +241,36 @@ def class_loss_weights(class_weight, targets, classes):
     if class_weight == "balanced":
         return balanced_weights(targets, n_classes)
     weights = torch.ones(n_classes)
-    lookup = {label: i for i, label in enumerate(classes)}
+    lookup = {_key(label): i for i, label in enumerate(classes)}
     for label, weight in class_weight.items():
-        if label not in lookup:
+        if _key(label) not in lookup:
             raise ValueError(
                 f"class_weight has a weight for class {label!r}, which is not "
                 f"among the classes {list(classes)!r}."
             )
-        weights[lookup[label]] = float(weight)
+        if (
+            isinstance(weight, (bool, np.bool_))
+            or not isinstance(weight, Real)
+            or not 0 <= weight < np.finfo(np.float32).max
+        ):
+            raise ValueError(
+                f"class_weight={class_weight!r} gives class {label!r} the weight "
+                f"{weight!r}; weights must be finite numbers >= 0."
+            )
+        weights[lookup[_key(label)]] = float(weight)
+    if not weights.sum() > 0:
+        raise ValueError(
+            f"class_weight={class_weight!r} leaves every class of weight 0; "
+            "nothing would be learned."
+        )
     return weights
+
+
+def _key(label):
+    """A label for lookups in which True is not the class 1 (as == has it)."""
+    if isinstance(label, np.generic):
+        label = label.item()
+    return isinstance(label, bool), label
 
 
 def resolve_batch_size(batch_size, n_samples):
