@@ -67,6 +67,11 @@ def parse_method(method):
         raise ValueError(
             f"method {method!r}: +filter applies to gansampler's samplers only."
         )
+    if "share" in parts and "class_weight" in parts:
+        raise ValueError(
+            f"method {method!r}: +weighted weighs the classes by their real "
+            "counts already; drop +cw."
+        )
     if "share" in parts and base == "smote":
         raise ValueError(
             f"method {method!r}: SMOTE inside ResampledClassifier would "

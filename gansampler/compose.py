@@ -67,6 +67,10 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         The weights the classifier was fitted with (real images first), for
         inspection.
 
+    n_features_in_ : int
+        Number of features (pixel values) of each training sample, where
+        the classifier tells it.
+
     See Also
     --------
     imblearn.pipeline.Pipeline : a sampler and a classifier without weights.
@@ -120,7 +124,13 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         self : ResampledClassifier
         """
-        for name in ("classifier_", "sampler_", "classes_", "sample_weight_"):
+        for name in (
+            "classifier_",
+            "sampler_",
+            "classes_",
+            "sample_weight_",
+            "n_features_in_",
+        ):
             self.__dict__.pop(name, None)  # a failed refit leaves it unfitted
         self._validate_params()
         reject_bool_numbers(self)
@@ -135,6 +145,14 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"classifier={self.classifier!r} does not take sample_weight in "
                 "fit; ResampledClassifier weighs images through it."
             )
+        if classifier.get_params().get("class_weight") is not None:
+            raise ValueError(
+                f"classifier={self.classifier!r} weighs classes itself, on the "
+                "resampled counts; leave its class_weight None, and "
+                "ResampledClassifier's class_weight weighs them on the real ones."
+            )
+        if y is None:
+            raise ValueError("ResampledClassifier needs the labels y; got y=None.")
         sampler = clone(SuperpixelSampler() if self.sampler is None else self.sampler)
         n_real = len(y)
         X_res, y_res = sampler.fit_resample(X, y)
@@ -151,6 +169,8 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.sampler_, self.classifier_ = sampler, classifier
         self.classes_ = classifier.classes_
         self.sample_weight_ = weights
+        if hasattr(classifier, "n_features_in_"):
+            self.n_features_in_ = classifier.n_features_in_
         return self
 
     def _weights(self, y_res, n_real):

@@ -84,3 +84,8 @@ def test_other_samplers_and_bad_classifiers(imbalanced):
         ResampledClassifier(synthetic_share=1.5).fit(flat, y)
     with pytest.raises(ValueError, match="synthetic_share=True"):
         ResampledClassifier(synthetic_share=True).fit(flat, y)
+    with pytest.raises(ValueError, match="leave its class_weight None"):
+        ResampledClassifier(CNNClassifier(class_weight="balanced")).fit(flat, y)
+    with pytest.raises(ValueError, match="needs the labels y"):
+        ResampledClassifier().fit(flat, None)
+    assert clf.n_features_in_ == 64

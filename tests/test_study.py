@@ -99,6 +99,7 @@ def test_cross_validation_and_method_names(small):
         ("ros@", r"@ takes a number in \(0, 1\]; got ''"),
         ("dcgan+filter1.5", r"\+filter takes a number in \(0, 1\)"),
         ("superpixel+weighted-1", r"\+weighted takes a number in \[0, 1\]"),
+        ("superpixel+weighted0.5+cw", "drop \\+cw"),
     ]:
         with pytest.raises(ValueError, match=message):
             run_study(X, y, [method], [0])
