@@ -2,7 +2,7 @@
 images. Needs matplotlib (the plot extra)."""
 
 from math import isqrt
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -356,12 +356,26 @@ def plot_cam(X, maps, *, titles=None, n_cols=8, alpha=0.5, image_shape=None):
     2
     """
     images, offset, scale = _as_images(X, "X", image_shape)
-    maps = np.asarray(maps, dtype=np.float64)
+    maps = np.asarray(maps)
+    if maps.dtype.kind not in "biuf":
+        raise ValueError(
+            f"maps must hold real numbers; got maps of dtype {maps.dtype}."
+        )
+    maps = maps.astype(np.float64)
     if maps.shape != images.shape[:3]:
         raise ValueError(
             f"maps must hold one (H, W) map per image, of shape "
             f"{_format_shape(images.shape[:3])}; got maps of shape "
             f"{_format_shape(maps.shape)}."
+        )
+    if not np.isfinite(maps).all():
+        raise ValueError("maps holds NaN or infinite values; grad_cam's are in [0, 1].")
+    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must be a number in [0, 1]; got alpha={alpha!r}.")
+    if isinstance(titles, str):
+        raise ValueError(
+            f"titles must be a sequence of titles, one per image; got the string "
+            f"{titles!r}."
         )
     if titles is not None and len(titles) != len(images):
         raise ValueError(

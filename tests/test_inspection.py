@@ -105,3 +105,15 @@ def test_plot_cam_overlays_each_map(fitted):
         plot_cam(X, maps[:3])
     with pytest.raises(ValueError, match="titles must hold one title per image"):
         plot_cam(X, maps, titles=["a"])
+    import matplotlib.pyplot as plt
+
+    open_before = len(plt.get_fignums())
+    for kwargs, match in [
+        ({"alpha": 2}, "alpha must be a number in"),
+        ({"titles": "abcde"}, "titles must be a sequence"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            plot_cam(X, maps, **kwargs)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        plot_cam(X, np.full_like(maps, np.nan))
+    assert len(plt.get_fignums()) == open_before  # refused before drawing
