@@ -44,6 +44,13 @@ def _features(embedder, X, name):
             f"embedder.embed({name}) returned NaN or infinite features; check "
             f"{name} for NaN or infinite pixels."
         )
+    # Covariances square the features: beyond about 1e150 they overflow.
+    if np.abs(features).max(initial=0) > 1e150:
+        raise ValueError(
+            f"embedder.embed({name}) returned features up to "
+            f"{np.abs(features).max():.3g}, too large for their covariance in "
+            "float64; scale the embedder's output."
+        )
     return features
 
 

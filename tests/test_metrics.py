@@ -150,3 +150,7 @@ def test_embedder_output_is_checked():
     X = np.zeros((4, 8, 8))
     with pytest.raises(ValueError, match="must return a 2-D array"):
         frechet_distance(X, X, Bad())
+    # Finite but huge features would overflow their covariance.
+    huge = np.random.RandomState(0).normal(size=(5, 3)) * 1e200
+    with pytest.raises(ValueError, match="too large for their covariance"):
+        frechet_distance(huge, huge, Flatten())
