@@ -4,7 +4,6 @@ import copy
 import math
 import time
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 import torch
@@ -12,7 +11,6 @@ import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _check_sample_weight
 
 from .._augment import random_affine
 from .._images import ImageLayout, check_labels, images_to_tensor, validate_images
@@ -25,13 +23,13 @@ from .._torch import (
 )
 from .._training import (
     Budget,
-    balanced_weights,
     channel_stats,
     check_losses,
     progress,
     show_losses,
 )
 from ._architectures import build_network
+from ._weights import class_loss_weights, drop_weightless, per_sample
 
 PREDICT_BATCH_SIZE = 1024
 # n_epochs="auto": the 15 epochs tuned on PneumoniaMNIST's 4,708 images (555
@@ -84,7 +82,7 @@ def first_state(estimator, X, y, rng, classes, sample_weight=None):
             f"y holds labels {np.setdiff1d(y, encoder.classes_)!r} that are "
             f"not in classes={list(encoder.classes_)!r}."
         )
-    X, y, weights = _drop_weightless(X, y, sample_weight)
+    X, y, weights = drop_weightless(X, y, sample_weight)
     present = np.unique(y)
     # With classes given (partial_fit), a batch may hold one class.
     if len(encoder.classes_) < 2 or (classes is None and len(present) < 2):
@@ -152,7 +150,7 @@ def next_state(estimator, X, y, sample_weight=None, classes=None):
             "same classes, or none, on later calls."
         )
     X, y, layout = validate_images(estimator, X, y, reset=False)
-    X, y, weights = _drop_weightless(X, y, sample_weight)
+    X, y, weights = drop_weightless(X, y, sample_weight)
     check_classification_targets(y)
     if (np.asarray(y).dtype.kind == "b") != (estimator.classes_.dtype.kind == "b"):
         raise ValueError(
@@ -184,41 +182,6 @@ def next_state(estimator, X, y, sample_weight=None, classes=None):
     )
 
 
-def _drop_weightless(X, y, sample_weight):
-    """Validate ``sample_weight``; leave out the images it gives weight 0.
-
-    An image of weight 0 contributes nothing to the loss; leaving it out of
-    the batches (and of the standardisation statistics) makes a weight of 0
-    the same as removing the image, as scikit-learn's convention asks.
-    """
-    if sample_weight is None:
-        return X, y, None
-    if np.asarray(sample_weight).dtype.kind == "b":
-        raise ValueError(
-            "sample_weight holds booleans; pass numbers (a weight of 0 leaves "
-            "an image out), for example mask.astype(float)."
-        )
-    weights = _check_sample_weight(
-        sample_weight, X, dtype=np.float64, ensure_non_negative=True
-    )
-    if weights.max(initial=0) >= np.finfo(np.float32).max:
-        raise ValueError(
-            f"sample_weight holds {weights.max()!r}, beyond float32's range; "
-            "only ratios of weights matter, so divide them by their largest."
-        )
-    keep = weights > 0
-    weights = torch.as_tensor(weights[keep], dtype=torch.float32)
-    return X[keep], y[keep], weights
-
-
-def _per_sample(class_weights, targets, sample_weight):
-    """Each image's loss weight before scaling: class weight times its own."""
-    weights = None if class_weights is None else class_weights[targets]
-    if sample_weight is not None:
-        weights = sample_weight if weights is None else weights * sample_weight
-    return weights
-
-
 def _check_split(n, least, estimator):
     """Refuse a validation split that leaves either side too small."""
     fraction = estimator.validation_fraction
@@ -231,46 +194,6 @@ def _check_split(n, least, estimator):
             "Choose a validation_fraction that leaves that many on each side, "
             "or set early_stopping=False."
         )
-
-
-def class_loss_weights(class_weight, targets, classes):
-    """Per-class loss weights of ``class_weight``, or None."""
-    n_classes = len(classes)
-    if class_weight is None:
-        return None
-    if class_weight == "balanced":
-        return balanced_weights(targets, n_classes)
-    weights = torch.ones(n_classes)
-    lookup = {_key(label): i for i, label in enumerate(classes)}
-    for label, weight in class_weight.items():
-        if _key(label) not in lookup:
-            raise ValueError(
-                f"class_weight has a weight for class {label!r}, which is not "
-                f"among the classes {list(classes)!r}."
-            )
-        if (
-            isinstance(weight, (bool, np.bool_))
-            or not isinstance(weight, Real)
-            or not 0 <= weight < np.finfo(np.float32).max
-        ):
-            raise ValueError(
-                f"class_weight={class_weight!r} gives class {label!r} the weight "
-                f"{weight!r}; weights must be finite numbers >= 0."
-            )
-        weights[lookup[_key(label)]] = float(weight)
-    if not weights.sum() > 0:
-        raise ValueError(
-            f"class_weight={class_weight!r} leaves every class of weight 0; "
-            "nothing would be learned."
-        )
-    return weights
-
-
-def _key(label):
-    """A label for lookups in which True is not the class 1 (as == has it)."""
-    if isinstance(label, np.generic):
-        label = label.item()
-    return isinstance(label, bool), label
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -334,13 +257,13 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
         # step size does not depend on the weights' scale, and a batch
         # without the heavy images pulls proportionally little (torch's
         # weighted mean would renormalise per batch).
-        loss_weights = _per_sample(weights, targets.cpu(), own)
+        loss_weights = per_sample(weights, targets.cpu(), own)
         valid_weights = None
         if loss_weights is not None:
             scale = loss_weights.mean()
             loss_weights = (loss_weights / scale).to(device)
             if valid is not None:
-                valid_weights = _per_sample(weights, valid[1], valid_own) / scale
+                valid_weights = per_sample(weights, valid[1], valid_own) / scale
         best = (math.inf, None, 0)  # loss, weights, epochs without improvement
         stopped_early = False
         bar = progress(n_epochs, 0, estimator.verbose, type(estimator).__name__)
