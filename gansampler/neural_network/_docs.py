@@ -62,8 +62,9 @@ ARCHITECTURE_PARAMETERS = """\
         ImageNet's, which pretrained weights expect (for grey images, the
         averages of its three channels). ``"auto"`` is ``"imagenet"`` with
         ``weights`` or a :class:`torch.nn.Module` architecture, ``"data"``
-        otherwise. Pixels go in as uint8 (scaled to [0, 1]) or as floats
-        already in [0, 1]."""
+        otherwise. ImageNet's statistics expect pixels in [0, 1]: uint8
+        images are scaled there; floats keep their values, so give them in
+        [0, 1] with ``"imagenet"``."""
 
 
 TRAINING_PARAMETERS = """\

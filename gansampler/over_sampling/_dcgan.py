@@ -11,7 +11,7 @@ class DCGANSampler(BaseGANSampler):
     that a minority class of a few dozen images borrows the structure the
     generator learns from the majority; the discriminator judges each image
     against its label through a projection head. The networks adapt to the
-    image size (8x8 to 224x224, one or more channels); images smaller than
+    image size (8x8 to 256x256, one or more channels); images smaller than
     8 pixels a side and tabular rows get small multilayer perceptrons.
 
     The defaults are the DCGAN study's settings (Adam 2e-4, beta1 0.5, batch

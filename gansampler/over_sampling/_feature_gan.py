@@ -109,9 +109,10 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         after the parameters it depends on (``encoder_epochs``,
         ``encoder_learning_rate``, ``reconstruction_weight``, ``batch_size``,
         ``n_filters``, ``image_shape``), the GAN's after all parameters but
-        ``n_epochs``, ``sampling_strategy``, ``decoding``,
-        ``verbose``, ``device`` and the checkpoint settings; both also after
-        the extractor's weights and the data. A later fit with the same
+        ``n_epochs``, ``sampling_strategy``, ``decoding``, the filter's,
+        ``verbose``, ``device`` and the checkpoint settings (``random_state``
+        as the seeds it draws); both also after the extractor's weights and
+        the data. A later fit with the same
         folder, parameters and data resumes from them, with the same result
         as an uninterrupted fit on CPU. Resuming needs an integer
         ``random_state``: with ``None`` each fit draws new seeds and starts

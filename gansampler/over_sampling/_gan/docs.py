@@ -68,10 +68,10 @@ GAN_PARAMETERS = """
     checkpoint_dir : str, path or None, default=None
         Folder for checkpoints. A fit writes one every ``checkpoint_every``
         epochs and at its end, named after the class, the parameters (all
-        but ``sampling_strategy``, ``verbose``, ``device`` and the checkpoint
-        settings, and ``n_epochs``) and the training data; a later fit with
-        the same folder,
-        parameters and data resumes from it instead of starting over, with
+        but ``n_epochs``, ``sampling_strategy``, the filter's, ``verbose``,
+        ``device`` and the checkpoint settings, with ``random_state`` as the
+        seeds it draws) and the training data; a later fit with the same
+        folder, parameters and data resumes from it instead of starting over, with
         the same result as an uninterrupted fit on CPU. Resuming needs an
         integer ``random_state``: with ``None`` each fit draws new seeds and
         starts afresh.
