@@ -162,13 +162,42 @@ def run_study(
     scheduler=None,
     log=print,
 ):
-    """Run every method on every seed (and fold); return all result rows.
+    """Run every method on every seed (and fold); return the result rows.
 
-    Rows already in ``results`` (a CSV path) are kept and not run again;
-    each new row is appended as soon as its run finishes. The rows returned
-    are those of ``methods`` and ``seeds``; the file keeps every run. ``n_jobs`` runs
-    that many at once (joblib); ``scheduler`` is the address of a Dask
-    cluster to run them on instead.
+    Rows already in ``results`` are kept and not run again; each new row is
+    appended as soon as its run finishes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H, W), (n, H, W, C) or (n, D)
+        The images.
+    y : ndarray of shape (n,)
+        Their labels.
+    methods : sequence of str, default=DEFAULT_METHODS
+        Method names (see the module's docstring), each once.
+    seeds : sequence of int, default=(0, 1, 2)
+        Seeds, each once: each draws its own split and every estimator's
+        ``random_state``.
+    results : str, path or None, default=None
+        CSV file of finished runs, to append to and resume from; a
+        ``study.json`` beside it records the data and split settings, and a
+        study of other data or settings is refused.
+    cv : int or None, default=None
+        Stratified k-fold (k >= 2) instead of one held-out split.
+    test_size : float, default=0.3
+        The held-out share, when ``cv`` is None.
+    n_jobs : int, default=1
+        Runs side by side (joblib), each on one torch thread.
+    scheduler : str or None, default=None
+        Address of a Dask scheduler to run the runs on instead.
+    log : callable, default=print
+        Called with each progress line.
+
+    Returns
+    -------
+    rows : list of dict
+        One per run of ``methods`` and ``seeds`` (and fold), finished before
+        or now; the file keeps every run it ever finished.
     """
     from pathlib import Path
 
