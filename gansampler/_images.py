@@ -146,6 +146,11 @@ def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
                 "Channels-first images (n, C, H, W) need "
                 "X.transpose(0, 2, 3, 1)."
             )
+    if 0 in tuple(shape):
+        raise ValueError(
+            f"X holds images of shape {_format_shape(shape)} (H, W, C), with "
+            "no pixels; every side and the channels must be at least 1."
+        )
     if n_dim == 4 and fitted_layout is None and shape[2] > shape[0]:
         # (n, C, H, W) with C <= 4 passes as channels-last; this is the
         # case that can be told.

@@ -172,6 +172,34 @@ def test_random_affine_moves_pixels_but_keeps_shape():
     torch.testing.assert_close(still, images, atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("shape", [(16, 64), (64, 16), (40, 40)])
+def test_random_affine_rotates_non_square_images_without_shearing(shape):
+    # A blob 6 pixels right of the centre stays 6 pixels from it, whatever
+    # the angle and the aspect ratio.
+    height, width = shape
+    images = torch.zeros(32, 1, height, width)
+    r, c = height // 2, width // 2
+    images[:, :, r - 1 : r + 1, c + 5 : c + 7] = 1.0
+    generator = torch.Generator().manual_seed(0)
+    moved = random_affine(images, generator, max_shift=0, max_degrees=40, flip=False)
+    rows, cols = torch.meshgrid(
+        torch.arange(height) + 0.5, torch.arange(width) + 0.5, indexing="ij"
+    )
+    mass = moved[:, 0].sum((1, 2))
+    dy = (moved[:, 0] * rows).sum((1, 2)) / mass - height / 2
+    dx = (moved[:, 0] * cols).sum((1, 2)) / mass - width / 2
+    torch.testing.assert_close(
+        torch.hypot(dx, dy), torch.full((32,), 6.0), atol=0.3, rtol=0
+    )
+    # A bfloat16 batch is moved as a float32 one is, and stays bfloat16.
+    generator = torch.Generator().manual_seed(1)
+    half = random_affine(images.bfloat16(), generator)
+    generator = torch.Generator().manual_seed(1)
+    full = random_affine(images, generator)
+    assert half.dtype == torch.bfloat16
+    torch.testing.assert_close(half.float(), full, atol=1e-2, rtol=0)
+
+
 def test_augment_changes_training(digits):
     X, y = digits
     _, plain = fit_proba(X, y)

@@ -118,6 +118,11 @@ def test_geometric_identity_and_flip():
     np.testing.assert_allclose(same, image, atol=1e-12)
     flipped = T.geometric(image, rs, flip=1.0, rotation=0, shear=0, crop=0)
     np.testing.assert_allclose(flipped, image[:, ::-1], atol=1e-12)
+    # A small turn keeps the border: only what falls outside the image is
+    # filled (scipy's "constant" mode blackened the whole border ring).
+    ones = np.ones((8, 8, 1))
+    turned = T.geometric(ones, rs, flip=0.0, rotation=1, shear=0, crop=0)
+    assert turned.min() > 0.9
 
 
 @pytest.mark.parametrize(
@@ -129,8 +134,23 @@ def test_geometric_identity_and_flip():
         ({"n_segments": (0, 10)}, r"got n_segments=\(0, 10\)"),
         ({"quantize_levels": (1, 300)}, "quantize_levels must be"),
         ({"brightness": 0.5}, "'brightness' parameter"),
+        ({"brightness": (1, float("inf"))}, r"<= 10.0; got brightness=\(1, inf\)"),
+        ({"blur_kernel": (3, 10**9)}, "blur_kernel must be"),
+        ({"max_pixel_ops": 20}, "'max_pixel_ops' parameter"),
+        ({"n_jobs": 0}, "'n_jobs' parameter"),
     ],
-    ids=["mode", "rotation", "p-replace", "n-segments", "quantize", "brightness"],
+    ids=[
+        "mode",
+        "rotation",
+        "p-replace",
+        "n-segments",
+        "quantize",
+        "brightness",
+        "brightness-inf",
+        "huge-kernel",
+        "pixel-ops",
+        "n-jobs-0",
+    ],
 )
 def test_bad_parameters(params, match):
     with pytest.raises(ValueError, match=match):
@@ -154,3 +174,25 @@ def test_a_class_with_a_single_image_is_an_error():
 def test_the_foundations_bad_input(X, match):
     with pytest.raises(ValueError, match=match):
         SuperpixelSampler().fit_resample(X, Y)
+
+
+def test_colour_images_get_as_fine_superpixels_as_grey_ones(monkeypatch):
+    # SLIC's compactness is in the image's [0, 1] units: converted to Lab
+    # (about 100 units) a colour image got half as many, ragged segments.
+    from skimage import data
+
+    found = []
+    original = T.slic
+
+    def counting(*args, **kwargs):
+        segments = original(*args, **kwargs)
+        found.append(segments.max() + 1)
+        return segments
+
+    monkeypatch.setattr(T, "slic", counting)
+    rgb = data.astronaut()[::4, ::4] / 255.0
+    for image in (rgb, rgb.mean(axis=2, keepdims=True)):
+        T.superpixels(
+            image, np.random.RandomState(0), n_segments=(150, 150), p_replace=(1, 1)
+        )
+    assert found[0] > 0.6 * found[1], found

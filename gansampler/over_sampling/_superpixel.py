@@ -10,20 +10,22 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._filtering import FILTER_ATTRIBUTES, FILTER_PARAMETERS
 from .._torch import MAX_SEED, forget_fit
 from ..base import BaseImageSampler
-from ._transforms import augment_many
+from ._transforms import PIXEL_TRANSFORMS, augment_many
 
 # (low, high) ranges: name -> (smallest low, largest high, integer?)
 _RANGES = {
-    "n_segments": (1, None, True),
+    # Upper bounds keep a slip (inf, 1e9) from failing inside numpy or
+    # asking for exabytes; they lie far beyond any useful value.
+    "n_segments": (1, 100_000, True),
     "p_replace": (0.0, 1.0, False),
-    "blur_sigma": (0.0, None, False),
-    "blur_kernel": (1, None, True),
+    "blur_sigma": (0.0, 100.0, False),
+    "blur_kernel": (1, 255, True),
     "sharpen_alpha": (0.0, 1.0, False),
     "emboss_alpha": (0.0, 1.0, False),
     "edge_alpha": (0.0, 1.0, False),
     "black_pixels": (0.0, 1.0, False),
     "black_blocks": (0.0, 1.0, False),
-    "brightness": (0.0, None, False),
+    "brightness": (0.0, 10.0, False),
     "quantize_levels": (2, 256, True),
 }
 
@@ -99,7 +101,8 @@ class SuperpixelSampler(BaseImageSampler):
     max_pixel_ops : int, default=3
         Pixel-level transforms per image, drawn uniformly from 1 to
         ``max_pixel_ops`` (at least one, so that no new image is a mere copy;
-        0 turns them off), in ``"superpixel"`` and ``"both"`` modes.
+        0 turns them off), in ``"superpixel"`` and ``"both"`` modes; at most
+        11, the number of pixel transforms.
 
     blur_sigma : (float, float), default=(0.0, 3.0)
         Gaussian blur sigma, in pixels.
@@ -186,9 +189,14 @@ class SuperpixelSampler(BaseImageSampler):
         "rotation": [Interval(Real, 0, 180, closed="both")],
         "shear": [Interval(Real, 0, 60, closed="both")],
         "crop": [Interval(Real, 0, 0.5, closed="both")],
-        "max_pixel_ops": [Interval(Integral, 0, None, closed="left")],
+        # As many as there are pixel transforms: more would be a silent cap.
+        "max_pixel_ops": [Interval(Integral, 0, len(PIXEL_TRANSFORMS), closed="both")],
         **{name: [tuple, list] for name in _RANGES},
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     _min_class_size = 2
