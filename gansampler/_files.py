@@ -4,12 +4,12 @@ import os
 from pathlib import Path
 
 
-def user_mode(path, folder=False):
-    """Give what mkstemp or mkdtemp made private the mode the user's umask
-    gives new files and folders."""
+def user_mode(folder):
+    """Give a folder that mkdtemp made private the mode the user's umask
+    gives new folders."""
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(path, (0o777 if folder else 0o666) & ~umask)
+    os.chmod(folder, 0o777 & ~umask)
 
 
 def write_atomic(path, write):

@@ -73,18 +73,31 @@ def _check_size(image_size):
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
 
 
+# Pillow's decompression-bomb guard raises an error of its own, not OSError.
+_READ_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    ValueError,
+    Image.DecompressionBombError,
+)
+
+
+def _unreadable(path, error):
+    if isinstance(error, Image.DecompressionBombError):
+        return ValueError(
+            f"{path} is too large to read safely: {error} Pillow refuses it; "
+            "raise PIL.Image.MAX_IMAGE_PIXELS if the file is trusted."
+        )
+    return ValueError(f"{path} cannot be read as an image: {error}")
+
+
 def _mode(path):
     """The image's mode, from its header only."""
     try:
         with Image.open(path) as image:
             return image.mode
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise ValueError(f"{path} cannot be read as an image: {error}") from None
-    except Image.DecompressionBombError as error:
-        raise ValueError(
-            f"{path} is too large to read safely: {error} Pillow refuses it; "
-            "raise PIL.Image.MAX_IMAGE_PIXELS if the file is trusted."
-        ) from None
+    except _READ_ERRORS as error:
+        raise _unreadable(path, error) from None
 
 
 def _read(path, mode, size):
@@ -107,13 +120,8 @@ def _read(path, mode, size):
             if size is not None:
                 image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             return np.asarray(image, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise ValueError(f"{path} cannot be read as an image: {error}") from None
-    except Image.DecompressionBombError as error:
-        raise ValueError(
-            f"{path} is too large to read safely: {error} Pillow refuses it; "
-            "raise PIL.Image.MAX_IMAGE_PIXELS if the file is trusted."
-        ) from None
+    except _READ_ERRORS as error:
+        raise _unreadable(path, error) from None
 
 
 def load_image_folder(path, image_size=None, color="auto"):
@@ -264,7 +272,7 @@ def save_image_folder(X, y, path, image_shape=None):
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        user_mode(partial, folder=True)  # mkdtemp makes the folder private
+        user_mode(partial)  # mkdtemp makes the folder private
         for index, (image, label) in enumerate(zip(X, y, strict=True)):
             folder = partial / names[label]
             folder.mkdir(exist_ok=True)

@@ -5,9 +5,11 @@ docstring for the naming scheme.
 """
 
 import time
+from numbers import Real
 
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.utils._param_validation import Interval
 
 BASES = (
     "none",
@@ -45,14 +47,14 @@ def parse_method(method):
     if at:
         # A float strategy is the minority's count over the majority's, as
         # imbalanced-learn reads it.
-        parts["strategy"] = _number(strategy, method, "@", 0, 1, "(0, 1]")
+        parts["strategy"] = _number(strategy, method, "@", "right")
     for option in options:
         if option == "cw":
             parts["class_weight"] = "balanced"
         elif option.startswith("filter"):
-            parts["filter"] = _number(option[6:], method, "+filter", 0, 1, "(0, 1)")
+            parts["filter"] = _number(option[6:], method, "+filter", "neither")
         elif option.startswith("weighted"):
-            parts["share"] = _number(option[8:], method, "+weighted", 0, 1, "[0, 1]")
+            parts["share"] = _number(option[8:], method, "+weighted", "both")
         else:
             raise ValueError(f"unknown option {option!r} in method {method!r}.")
     asked = [o for o in ("filter", "share") if o in parts] + (["@"] if at else [])
@@ -80,21 +82,18 @@ def parse_method(method):
     return parts
 
 
-def _number(text, method, option, low, high, valid):
-    """``text`` as a number within ``valid`` (an interval of low and high)."""
+def _number(text, method, option, closed):
+    """``text`` as a number between 0 and 1, ends included as ``closed``
+    says (scikit-learn's Interval)."""
+    valid = Interval(Real, 0, 1, closed=closed)
     try:
         value = float(text)
     except ValueError:
         value = None
-    closed_low, closed_high = valid[0] == "[", valid[-1] == "]"
-    if (
-        value is None
-        or not (value > low or (closed_low and value == low))
-        or not (value < high or (closed_high and value == high))
-    ):
+    if value is None or value not in valid:
         raise ValueError(
-            f"method {method!r}: {option} takes a number in {valid}; got "
-            f"{text!r} (for example featuresmote@0.25 or dcgan+filter0.9)."
+            f"method {method!r}: {option} takes {valid}; got {text!r} (for "
+            "example featuresmote@0.25 or dcgan+filter0.9)."
         )
     return value
 

@@ -11,15 +11,13 @@ end, so a failure leaves nothing behind.
 """
 
 import argparse
-import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from ._files import user_mode, write_atomic
+from ._files import write_atomic
 
 # Samplers by the study's method names. Imported when used: torch and
 # scikit-image are slow to import, and --help should not wait for them.
@@ -100,16 +98,7 @@ def _write(path, X, y, others, split):
     others[f"{split}_labels"] = (
         y.reshape(-1, 1) if labels is not None and labels.ndim == 2 else y
     )
-    handle, partial = tempfile.mkstemp(suffix=".npz", dir=path.parent or ".")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            np.savez_compressed(f, **others)
-        user_mode(partial)  # mkstemp makes the file private
-        os.replace(partial, path)
-    except BaseException:
-        if os.path.exists(partial):
-            os.remove(partial)
-        raise
+    write_atomic(path, lambda partial: np.savez_compressed(partial, **others))
 
 
 def resample(args):
@@ -233,14 +222,7 @@ def build_parser():
         help="imbalanced-learn's sampling_strategy: a name or a ratio (default: auto)",
     )
     sub.add_argument("--seed", type=int, default=0, help="random_state (default: 0)")
-    sub.add_argument(
-        "--image-size",
-        type=int,
-        nargs=2,
-        default=None,
-        metavar=("HEIGHT", "WIDTH"),
-        help="resize folder images (needed when their sizes differ)",
-    )
+    _add_image_size(sub)
     sub.set_defaults(run=resample)
 
     from .study import DEFAULT_METHODS
@@ -273,6 +255,14 @@ def build_parser():
     )
     sub.add_argument("--test-size", type=float, default=0.3, help="held-out share")
     sub.add_argument("--split", default="train", help="the .npz split to study")
+    _add_image_size(sub)
+    sub.add_argument("--n-jobs", type=int, default=1, help="runs side by side (joblib)")
+    sub.add_argument("--scheduler", default=None, help="address of a Dask scheduler")
+    sub.set_defaults(run=study)
+    return parser
+
+
+def _add_image_size(sub):
     sub.add_argument(
         "--image-size",
         type=int,
@@ -281,10 +271,6 @@ def build_parser():
         metavar=("HEIGHT", "WIDTH"),
         help="resize folder images (needed when their sizes differ)",
     )
-    sub.add_argument("--n-jobs", type=int, default=1, help="runs side by side (joblib)")
-    sub.add_argument("--scheduler", default=None, help="address of a Dask scheduler")
-    sub.set_defaults(run=study)
-    return parser
 
 
 def main(argv=None):

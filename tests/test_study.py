@@ -96,9 +96,12 @@ def test_cross_validation_and_method_names(small):
     for method, message in [
         ("none+weighted0.5", "'none' makes no new images"),
         ("class_weight@0.5", "'class_weight' makes no new images"),
-        ("ros@", r"@ takes a number in \(0, 1\]; got ''"),
-        ("dcgan+filter1.5", r"\+filter takes a number in \(0, 1\)"),
-        ("superpixel+weighted-1", r"\+weighted takes a number in \[0, 1\]"),
+        ("ros@", r"@ takes a float in the range \(0.0, 1.0\]; got ''"),
+        ("dcgan+filter1.5", r"\+filter takes a float in the range \(0.0, 1.0\)"),
+        (
+            "superpixel+weighted-1",
+            r"\+weighted takes a float in the range \[0.0, 1.0\]",
+        ),
         ("superpixel+weighted0.5+cw", "drop \\+cw"),
     ]:
         with pytest.raises(ValueError, match=message):
