@@ -96,6 +96,18 @@ def check_checkpoint_dir(folder):
         )
 
 
+def check_label_kind(labels, classes, name, classes_name="classes_"):
+    """Refuse booleans against labels of another kind, either way round:
+    ``==`` and ``np.isin`` take True for 1, a slip, never a label."""
+    labels, classes = np.asarray(labels), np.asarray(classes)
+    if (labels.dtype.kind == "b") != (classes.dtype.kind == "b"):
+        raise ValueError(
+            f"{name} holds labels of dtype {labels.dtype}, {classes_name} of "
+            f"dtype {classes.dtype}; True is not the class 1. Give labels of "
+            f"{classes_name}'s kind."
+        )
+
+
 def class_indices(labels, classes, n_samples, name, none_allowed=False):
     """Indices into ``classes`` of ``labels``: one label for all
     ``n_samples`` images, or one per image. ``name`` is the parameter;
@@ -110,12 +122,7 @@ def class_indices(labels, classes, n_samples, name, none_allowed=False):
             f"{n_samples} labels (one per image); "
             f"got {name} of shape {labels.shape}."
         )
-    if labels.dtype == bool and np.asarray(classes).dtype != bool:
-        # np.isin would take True for 1: a slip, never a label.
-        raise ValueError(
-            f"{name} holds booleans, which are not labels of classes_ "
-            f"{np.asarray(classes).tolist()!r}; give labels from classes_."
-        )
+    check_label_kind(labels, classes, name)
     known = set(np.asarray(classes).tolist())
     unknown = [v for v in np.unique(labels).tolist() if v not in known]
     if unknown:

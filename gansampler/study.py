@@ -238,9 +238,8 @@ def run_study(
         if (method, seed, fold) not in finished
     ]
     # The report covers the runs asked for; the file keeps every run.
-    rows = [
-        dict(r) for r in done if r["method"] in methods and int(r["seed"]) in set(seeds)
-    ]
+    asked = set(seeds)
+    rows = [dict(r) for r in done if r["method"] in methods and int(r["seed"]) in asked]
     log(f"{len(tasks)} runs to go, {len(rows)} done before")
     calls = (joblib.delayed(_one_thread_run)(*task) for task in tasks)
     if scheduler is not None:

@@ -69,7 +69,7 @@ def test_targets_layers_and_errors(fitted):
         grad_cam(fitted, X[:2], layer="nope")
     with pytest.raises(ValueError, match=r"target holds labels \[7\].*not in classes_"):
         grad_cam(fitted, X[:2], target=7)
-    with pytest.raises(ValueError, match="target holds booleans"):
+    with pytest.raises(ValueError, match="target holds labels of dtype bool"):
         grad_cam(fitted, X[:2], target=True)  # not class 1
     with pytest.raises(ValueError, match="target must be None, one label or 2"):
         grad_cam(fitted, X[:2], target=[0, 1, 1])

@@ -28,6 +28,7 @@ from .._training import (
     progress,
     show_losses,
 )
+from .._validation import check_label_kind
 from ._architectures import build_network
 from ._weights import class_loss_weights, drop_weightless, per_sample
 
@@ -131,11 +132,7 @@ def _check_classes(classes, y):
         raise ValueError(
             f"classes must list each label once; got classes={classes.tolist()!r}."
         )
-    if (classes.dtype.kind == "b") != (np.asarray(y).dtype.kind == "b"):
-        raise ValueError(
-            f"classes={classes.tolist()!r} and y hold labels of different kinds "
-            f"({classes.dtype} and {np.asarray(y).dtype}); True is not the class 1."
-        )
+    check_label_kind(y, classes, "y", classes_name="classes")
     return classes
 
 
@@ -152,11 +149,7 @@ def next_state(estimator, X, y, sample_weight=None, classes=None):
     X, y, layout = validate_images(estimator, X, y, reset=False)
     X, y, weights = drop_weightless(X, y, sample_weight)
     check_classification_targets(y)
-    if (np.asarray(y).dtype.kind == "b") != (estimator.classes_.dtype.kind == "b"):
-        raise ValueError(
-            f"y holds labels of dtype {np.asarray(y).dtype}, classes_ of dtype "
-            f"{estimator.classes_.dtype}; True is not the class 1."
-        )
+    check_label_kind(y, estimator.classes_, "y")
     unknown = np.setdiff1d(y, estimator.classes_)
     if len(unknown):
         raise ValueError(
