@@ -265,7 +265,7 @@ def test_bad_class_weights_are_named(digits):
         ({1: -5.0}, "weights must be finite numbers >= 0"),
         ({1: float("nan")}, "weights must be finite numbers >= 0"),
         ({1: "3"}, "weights must be finite numbers >= 0"),
-        ({True: 2.0}, "class_weight has a weight for class True"),
+        ({True: 2.0}, "class_weight's keys holds labels of dtype bool.*True is not"),
         ({0: 0, 1: 0, 2: 0, 3: 0}, "leaves every class of weight 0"),
     ]:
         with pytest.raises(ValueError, match=match):

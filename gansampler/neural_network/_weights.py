@@ -8,6 +8,7 @@ import torch
 from sklearn.utils.validation import _check_sample_weight
 
 from .._training import balanced_weights
+from .._validation import check_label_kind
 
 
 def drop_weightless(X, y, sample_weight):
@@ -53,9 +54,10 @@ def class_loss_weights(class_weight, targets, classes):
     if class_weight == "balanced":
         return balanced_weights(targets, n_classes)
     weights = torch.ones(n_classes)
-    lookup = {_key(label): i for i, label in enumerate(classes)}
+    lookup = {label: i for i, label in enumerate(classes)}
     for label, weight in class_weight.items():
-        if _key(label) not in lookup:
+        check_label_kind([label], classes, "class_weight's keys", "the classes")
+        if label not in lookup:
             raise ValueError(
                 f"class_weight has a weight for class {label!r}, which is not "
                 f"among the classes {list(classes)!r}."
@@ -69,17 +71,10 @@ def class_loss_weights(class_weight, targets, classes):
                 f"class_weight={class_weight!r} gives class {label!r} the weight "
                 f"{weight!r}; weights must be finite numbers >= 0."
             )
-        weights[lookup[_key(label)]] = float(weight)
+        weights[lookup[label]] = float(weight)
     if not weights.sum() > 0:
         raise ValueError(
             f"class_weight={class_weight!r} leaves every class of weight 0; "
             "nothing would be learned."
         )
     return weights
-
-
-def _key(label):
-    """A label for lookups in which True is not the class 1 (as == has it)."""
-    if isinstance(label, np.generic):
-        label = label.item()
-    return isinstance(label, bool), label
