@@ -10,6 +10,7 @@ import json
 import pickle
 import sys
 import types
+import urllib.error
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
 
 from gansampler import CNNClassifier
+from gansampler.inspection import grad_cam
 from gansampler.neural_network._backbones import BACKBONES, resnet18, resnet34
 from gansampler.neural_network._transfer import (
     IMAGENET_MEAN,
@@ -173,8 +175,9 @@ def test_clear_errors_for_weights(tmp_path, resnet18_file, monkeypatch):
     (tmp_path / "junk.pth").write_bytes(b"not a state dict")
     with pytest.raises(ValueError, match="could not be read as a state dict"):
         short(architecture="resnet18", weights=tmp_path / "junk.pth").fit(RGB, Y)
-    # A torchvision weights name needs torchvision, which these tests never
-    # import (its wheels need the CUDA build of torch).
+    # A torchvision weights name needs torchvision; here it is made
+    # unimportable, as beside the CPU build of torch (its wheels need CUDA's).
+    monkeypatch.setitem(sys.modules, "torchvision", None)
     with pytest.raises(
         ValueError, match="torchvision weights name.*path of the weights file"
     ):
@@ -298,3 +301,57 @@ def test_a_torchvision_weights_name_asks_torchvision(monkeypatch, resnet18_file)
         ValueError, match="'IMAGENET1K_V9' is not one of torchvision's ResNet18_Weights"
     ):
         short(architecture="resnet18", weights="IMAGENET1K_V9").fit(RGB, Y)
+
+
+def test_a_failed_download_of_a_weights_name_says_what_to_do(monkeypatch):
+    class Weights:
+        def get_state_dict(self, progress):
+            raise urllib.error.URLError("no route to host")
+
+    models = types.ModuleType("torchvision.models")
+    models.get_weight = lambda name: Weights()
+    monkeypatch.setitem(sys.modules, "torchvision", types.ModuleType("torchvision"))
+    monkeypatch.setitem(sys.modules, "torchvision.models", models)
+    clf = short(architecture="resnet18", weights="IMAGENET1K_V1")
+    with pytest.raises(OSError, match="could not fetch.*no route.*pass its path"):
+        clf.fit(RGB, Y)
+    assert not hasattr(clf, "module_")
+
+
+def _real_torchvision_models():
+    # torchvision's registry wheels need the CUDA build of torch: beside the
+    # CPU build (CI) its import fails with a RuntimeError, not an ImportError.
+    try:
+        import torchvision.models
+    except Exception as error:  # noqa: BLE001
+        pytest.skip(f"torchvision does not import here: {error}")
+    return torchvision.models
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_torchvision_models_load_and_give_the_same_outputs(name):
+    models = _real_torchvision_models()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        theirs = getattr(models, name)(weights=None).eval()
+        x = torch.randn(2, 3, 64, 64)
+    ours = BACKBONES[name]()
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    with torch.no_grad():
+        torch.testing.assert_close(ours.eval()(x), theirs(x))
+
+
+def test_a_torchvision_model_as_the_architecture():
+    models = _real_torchvision_models()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = models.resnet18(num_classes=7)
+    # 64x64, so that the last stage still has a spatial map for Grad-CAM.
+    X = np.random.RandomState(0).randint(0, 256, size=(24, 64, 64, 3)).astype(np.uint8)
+    clf = short(architecture=module).fit(X, Y)
+    assert clf.predict_proba(X).shape == (24, 2)
+    assert module.fc.out_features == 7  # the user's module is cloned, not changed
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X))
+    maps = grad_cam(clf, X[:3])
+    assert maps.shape == (3, 64, 64) and np.isfinite(maps).all()

@@ -100,7 +100,15 @@ def _torchvision_weights(weights_name, name):
             f"weights={weights_name!r} is not one of torchvision's "
             f"{WEIGHTS_ENUMS[name]} names: {error}"
         ) from error
-    return enum.get_state_dict(progress=False)
+    try:
+        return enum.get_state_dict(progress=False)
+    except (OSError, RuntimeError) as error:  # no network, or a broken download
+        raise OSError(
+            f"weights={weights_name!r}: torchvision could not fetch the "
+            f"{WEIGHTS_ENUMS[name]}.{weights_name} file ({type(error).__name__}: "
+            f"{error}). Download it where the network is reachable and pass "
+            "its path instead."
+        ) from error
 
 
 def load_weights(model, state, n_channels, what, weights):
