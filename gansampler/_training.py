@@ -60,8 +60,10 @@ def balanced_weights(targets, n_classes):
     split) gets the weight of a class of one sample rather than a division
     by zero.
     """
-    counts = torch.bincount(targets.cpu(), minlength=n_classes).float()
-    return len(targets) / (n_classes * counts.clamp_min(1))
+    counts = torch.bincount(targets.cpu(), minlength=n_classes).double()
+    # Divided in float64 and then rounded, as scikit-learn computes them, so
+    # that "balanced" equals the same weights given as a dict, to the bit.
+    return (len(targets) / (n_classes * counts.clamp_min(1))).float()
 
 
 def channel_stats(images):
