@@ -120,7 +120,7 @@ def test_the_recipe_grid_builds():
     namespace = {}
     exec(textwrap.dedent(block), namespace)
     grid = ParameterGrid(namespace["param_grid"])
-    assert len(grid) == 6
+    assert len(grid) == 7
     for params in grid:
         clone(namespace["pipe"]).set_params(**params)
     assert namespace["search"].estimator is namespace["pipe"]
