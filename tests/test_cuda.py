@@ -1,7 +1,7 @@
 """Every estimator on a CUDA device, where one is present (skipped elsewhere).
 
-CI has no GPU: these run on a GPU machine by hand (see the developer notes
-in docs/changelog.rst). The networks are shrunk and the budgets shortened
+CI has no GPU: these run by hand on a GPU machine (the README's test
+command, there). The networks are shrunk and the budgets shortened
 for speed: these tests are about the device plumbing (tensors, autocast,
 pickling, checkpoints), not about quality.
 """
