@@ -129,3 +129,24 @@ def test_a_fitted_search_is_an_extractor(digits):
     sampler = tiny(FeatureGANSampler, extractor=search).fit(X[:120], y[:120])
     expected = search.best_estimator_.embed(X[:5])
     np.testing.assert_allclose(sampler.encode(X[:5]), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_partial_fit_on_one_tiny_image_is_a_clear_error():
+    # Batch norm cannot train on one value per channel: a single 4x4 image
+    # reaches the light network's last layer as one position (an 8x8 one
+    # still gives several and trains).
+    X = np.random.RandomState(0).rand(3, 4, 4)
+    clf = CNNClassifier(random_state=0, device="cpu")
+    with pytest.raises(ValueError, match="single 4x4 image.*at least 2 images"):
+        clf.partial_fit(X[:1], [0], classes=[0, 1])
+    assert not hasattr(clf, "module_")
+    clf.partial_fit(X[:2], [0, 1], classes=[0, 1])
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="single 4x4 image"):
+        clf.partial_fit(X[2:], [1])
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    # The guard's hooks are gone: the module trains on as before.
+    assert not any(m._forward_pre_hooks for m in clf.module_.modules())
+    clf.partial_fit(X, [0, 1, 1])
+    single = np.random.RandomState(1).rand(1, 8, 8)
+    CNNClassifier(random_state=0, device="cpu").partial_fit(single, [0], classes=[0, 1])
