@@ -153,6 +153,41 @@ def minibatches(n_samples, batch_size, generator=None):
     return batches
 
 
+@contextmanager
+def one_image_guard(module, images):
+    """A clear error where batch norm would train on one value per channel.
+
+    Batches hold two images or more (minibatches merges a trailing one), so
+    only a single image, as partial_fit may get, can leave a batch-norm
+    layer one value per channel: at 8x8 the light network's last one still
+    sees several positions, at 4x4 a single one, and torch fails deep inside.
+    """
+    if len(images) != 1:
+        yield
+        return
+    size = "x".join(map(str, images.shape[2:]))
+
+    def check(layer, inputs):
+        if layer.training and inputs[0].numel() == inputs[0].shape[1]:
+            raise ValueError(
+                f"X holds a single {size} image, which cannot be trained on "
+                "alone: a batch normalisation layer of the network would see "
+                "one value per channel. Pass at least 2 images in the call "
+                "(or larger images)."
+            )
+
+    hooks = [
+        layer.register_forward_pre_hook(check)
+        for layer in module.modules()
+        if isinstance(layer, torch.nn.modules.batchnorm._BatchNorm)
+    ]
+    try:
+        yield
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
 def infer(module, inputs, device, batch_size, method=None):
     """Outputs of ``module`` (or of its ``method``) on ``inputs``, in batches.
 

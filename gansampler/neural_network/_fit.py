@@ -1,6 +1,5 @@
 """CNNClassifier's training loop and the state it trains."""
 
-import contextlib
 import copy
 import math
 import time
@@ -12,13 +11,13 @@ import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from torch import nn
 
 from .._augment import random_affine
 from .._images import ImageLayout, check_labels, images_to_tensor, validate_images
 from .._torch import (
     make_generator,
     minibatches,
+    one_image_guard,
     resolve_device,
     seeded,
     torch_seed,
@@ -200,41 +199,6 @@ def resolve_batch_size(batch_size, n_samples):
     return min(size, n_samples)
 
 
-@contextlib.contextmanager
-def _one_image_guard(module, images):
-    """A clear error where batch norm would train on one value per channel.
-
-    Batches hold two images or more (minibatches merges a trailing one), so
-    only a single image, as partial_fit may get, can leave a batch-norm
-    layer one value per channel: at 8x8 the light network's last one still
-    sees several positions, at 4x4 a single one, and torch fails deep inside.
-    """
-    if len(images) != 1:
-        yield
-        return
-    size = "x".join(map(str, images.shape[2:]))
-
-    def check(layer, inputs):
-        if layer.training and inputs[0].numel() == inputs[0].shape[1]:
-            raise ValueError(
-                f"X holds a single {size} image, which cannot be trained on "
-                "alone: a batch normalisation layer of the network would see "
-                "one value per channel. Pass at least 2 images in the call "
-                "(or larger images)."
-            )
-
-    hooks = [
-        layer.register_forward_pre_hook(check)
-        for layer in module.modules()
-        if isinstance(layer, nn.modules.batchnorm._BatchNorm)
-    ]
-    try:
-        yield
-    finally:
-        for hook in hooks:
-            hook.remove()
-
-
 def train(estimator, state, rng, n_epochs, schedule, use_validation):
     """Train ``state.module`` with ``estimator``'s settings.
 
@@ -278,7 +242,7 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
     if on_cuda and images.element_size() * images.nelement() < 2**30:
         images, targets = images.to(device), targets.to(device)
 
-    with seeded(seed, device), _one_image_guard(module, images):
+    with seeded(seed, device), one_image_guard(module, images):
         module.to(device)
         optimizer = make_optimizer(estimator, module)
         total_steps = n_epochs * steps_per_epoch
