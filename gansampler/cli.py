@@ -242,8 +242,9 @@ def build_parser():
     sub.add_argument(
         "--methods",
         nargs="+",
-        default=list(DEFAULT_METHODS),
-        help="method names (see gansampler.study); default: %(default)s",
+        default=None,
+        help="method names (see gansampler.study); default: "
+        f"{' '.join(DEFAULT_METHODS)} (threshold only for two classes)",
     )
     sub.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     sub.add_argument("--output", default="gansampler-study", help="results folder")

@@ -34,7 +34,18 @@ from ._methods import (  # noqa: F401 (re-exported)
     score,
 )
 
-DEFAULT_METHODS = ("none", "class_weight", "ros", "smote", "superpixel", "featuresmote")
+# The simple fixes, the recipe's candidates (docs: "a recipe per regime")
+# and each fast sampler; the GANs take minutes a fit and are asked by name.
+DEFAULT_METHODS = (
+    "none",
+    "class_weight",
+    "threshold",
+    "ros",
+    "smote",
+    "superpixel",
+    "superpixel+weighted0.25",
+    "featuresmote",
+)
 FIELDS = (
     "method",
     "seed",
@@ -149,10 +160,17 @@ def _one_thread_run(*args):
         torch.set_num_threads(threads)
 
 
+def default_methods(y):
+    """``DEFAULT_METHODS``, less ``threshold`` (a binary cut) where ``y`` has
+    more than two classes."""
+    binary = len(np.unique(y)) <= 2
+    return [m for m in DEFAULT_METHODS if binary or m != "threshold"]
+
+
 def run_study(
     X,
     y,
-    methods=DEFAULT_METHODS,
+    methods=None,
     seeds=(0, 1, 2),
     results=None,
     *,
@@ -173,8 +191,10 @@ def run_study(
         The images.
     y : ndarray of shape (n,)
         Their labels.
-    methods : sequence of str, default=DEFAULT_METHODS
-        Method names (see the module's docstring), each once.
+    methods : sequence of str or None, default=None
+        Method names (see the module's docstring), each once. None runs
+        ``DEFAULT_METHODS``, less ``threshold`` where ``y`` has more than two
+        classes (it tunes a binary cut).
     seeds : sequence of int, default=(0, 1, 2)
         Seeds, each once: each draws its own split and every estimator's
         ``random_state``.
@@ -210,6 +230,8 @@ def run_study(
             f"cv={cv!r} is not a number of folds; use an integer of at least 2, "
             "or None for one held-out split."
         )
+    if methods is None:
+        methods = default_methods(y)
     for name, values in (("methods", methods), ("seeds", seeds)):
         repeated = sorted({v for v in values if list(values).count(v) > 1})
         if repeated:

@@ -77,6 +77,22 @@ def test_serial_and_dask_give_identical_scores(small):
         assert a["roc_auc"] == b["roc_auc"]
 
 
+def test_default_methods_leave_threshold_to_two_classes(small, monkeypatch):
+    # The defaults include threshold tuning (the recipe's choice at about 25
+    # minority images), which tunes a binary cut: three classes leave it out.
+    import gansampler.study as study
+
+    X, y = small
+    three = np.where(np.arange(len(y)) % 4 == 0, 2, y)
+    assert study.default_methods(y) == list(study.DEFAULT_METHODS)
+    assert "threshold" in study.DEFAULT_METHODS
+    assert "threshold" not in study.default_methods(three)
+    # run_study's default is that list (shortened here: one fit, not 14).
+    monkeypatch.setattr(study, "DEFAULT_METHODS", ("none", "threshold"))
+    rows = run_study(X, three, seeds=[0], log=lambda _: None)
+    assert [r["method"] for r in rows] == ["none"]
+
+
 def test_cross_validation_and_method_names(small):
     X, y = small
     rows = run_study(X, y, ["none"], [0], cv=2, log=lambda _: None)
