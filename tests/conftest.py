@@ -30,6 +30,14 @@ def digits_uint8(digits):
 
 
 @pytest.fixture(scope="session")
+def digits_imbalanced(digits_uint8):
+    """Digits 0 and 1 as uint8 images, with a fifth of the 1s: about 5:1."""
+    X, y = digits_uint8
+    keep = (y < 2) & ((y == 0) | (np.arange(len(y)) % 5 == 0))
+    return X[keep], y[keep]
+
+
+@pytest.fixture(scope="session")
 def pneumonia_path():
     if not PNEUMONIA_PATH.is_file():
         pytest.skip(f"{PNEUMONIA_PATH} is not here (it lives in ../shared/data)")

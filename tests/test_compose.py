@@ -17,15 +17,8 @@ from gansampler import CNNClassifier, ResampledClassifier, SuperpixelSampler
 FAST = dict(n_epochs=3, random_state=0)
 
 
-@pytest.fixture(scope="module")
-def imbalanced(digits_uint8):
-    X, y = digits_uint8
-    keep = (y < 2) & ((y == 0) | (np.arange(len(y)) % 6 == 0))
-    return X[keep], y[keep]
-
-
-def test_weights_follow_the_real_counts(imbalanced):
-    X, y = imbalanced
+def test_weights_follow_the_real_counts(digits_imbalanced):
+    X, y = digits_imbalanced
     n_real = len(y)
     counts = np.bincount(y)
     clf = ResampledClassifier(
@@ -42,8 +35,8 @@ def test_weights_follow_the_real_counts(imbalanced):
     assert np.isclose(w.mean(), 1)
 
 
-def test_share_zero_is_class_weights_on_the_real_images(imbalanced):
-    X, y = imbalanced
+def test_share_zero_is_class_weights_on_the_real_images(digits_imbalanced):
+    X, y = digits_imbalanced
     resampled = ResampledClassifier(
         CNNClassifier(**FAST), SuperpixelSampler(random_state=0), synthetic_share=0
     ).fit(X, y)
@@ -53,8 +46,8 @@ def test_share_zero_is_class_weights_on_the_real_images(imbalanced):
     )
 
 
-def test_grid_search_cross_validate_and_pickle(imbalanced):
-    X, y = imbalanced
+def test_grid_search_cross_validate_and_pickle(digits_imbalanced):
+    X, y = digits_imbalanced
     model = ResampledClassifier(
         CNNClassifier(**FAST), SuperpixelSampler(random_state=0)
     )
@@ -70,8 +63,8 @@ def test_grid_search_cross_validate_and_pickle(imbalanced):
     np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
 
 
-def test_other_samplers_and_bad_classifiers(imbalanced):
-    X, y = imbalanced
+def test_other_samplers_and_bad_classifiers(digits_imbalanced):
+    X, y = digits_imbalanced
     flat = X.reshape(len(X), -1)
     clf = ResampledClassifier(
         CNNClassifier(**FAST, image_shape=(8, 8)), RandomOverSampler(random_state=0)

@@ -28,13 +28,6 @@ CUDA = dict(device="cuda", random_state=0)
 GAN = dict(n_epochs=2, batch_size=8, n_filters=4, latent_dim=8, **CUDA)
 
 
-@pytest.fixture(scope="module")
-def imbalanced(digits_uint8):
-    X, y = digits_uint8
-    keep = (y < 2) & ((y == 0) | (np.arange(len(y)) % 5 == 0))
-    return X[keep], y[keep]
-
-
 def test_classifier_trains_predicts_and_pickles_on_cuda(digits):
     X, y = digits
     weights = np.where(y == 0, 2.0, 1.0)
@@ -72,8 +65,10 @@ def test_early_stopping_and_a_backbone_on_cuda():
 
 
 @pytest.mark.parametrize("cls", [DCGANSampler, InfoGANSampler])
-def test_gans_resample_and_resume_a_checkpoint_on_cuda(imbalanced, cls, tmp_path):
-    X, y = imbalanced
+def test_gans_resample_and_resume_a_checkpoint_on_cuda(
+    digits_imbalanced, cls, tmp_path
+):
+    X, y = digits_imbalanced
     sampler = cls(checkpoint_dir=tmp_path, checkpoint_every=1, **GAN)
     X_res, y_res = sampler.fit_resample(X, y)
     assert X_res.dtype == np.uint8 and X_res.shape[1:] == X.shape[1:]
@@ -91,8 +86,8 @@ def test_gans_resample_and_resume_a_checkpoint_on_cuda(imbalanced, cls, tmp_path
     assert again.sample(4, 1, random_state=0).shape == (4, 8, 8)
 
 
-def test_feature_samplers_and_filtering_on_cuda(imbalanced):
-    X, y = imbalanced
+def test_feature_samplers_and_filtering_on_cuda(digits_imbalanced):
+    X, y = digits_imbalanced
     cnn = CNNClassifier(n_epochs=2, **CUDA).fit(X, y)
     filtered = dict(filter_threshold=0.5, filter_classifier=cnn)
     smote = FeatureSMOTESampler(n_filters=4, encoder_epochs=2, **filtered, **CUDA)
@@ -103,8 +98,8 @@ def test_feature_samplers_and_filtering_on_cuda(imbalanced):
     assert np.isfinite(gan.fit(X, y).sample(3, 1).astype(float)).all()
 
 
-def test_resampled_classifier_on_cuda(imbalanced):
-    X, y = imbalanced
+def test_resampled_classifier_on_cuda(digits_imbalanced):
+    X, y = digits_imbalanced
     model = ResampledClassifier(
         CNNClassifier(n_epochs=2, **CUDA),
         FeatureSMOTESampler(n_filters=4, encoder_epochs=2, **CUDA),

@@ -16,13 +16,6 @@ from gansampler import CNNClassifier, FeatureSMOTESampler
 FAST = dict(n_filters=4, encoder_epochs=2, random_state=0)
 
 
-@pytest.fixture(scope="module")
-def digits_imbalanced(digits_uint8):
-    X, y = digits_uint8
-    keep = (y < 2) & ((y == 0) | (np.arange(len(y)) % 5 == 0))
-    return X[keep], y[keep]
-
-
 @pytest.mark.parametrize("ndim", [2, 3, 4])
 def test_layouts_and_dtype(digits_imbalanced, ndim):
     X, y = digits_imbalanced
