@@ -17,7 +17,7 @@ from ._gan.feature_sampler import (
     FeatureSamplerMixin,
     extractor_network,
 )
-from ._gan.feature_space import pick_anchors
+from ._gan.feature_space import anchor_batch, pick_anchors
 from ._gan.networks import build_networks, check_image_size
 from ._gan.steps import FeatureGANStep
 
@@ -379,4 +379,9 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
 
     def _draw_images(self, class_index, rng, codes):
         features = self._draw_features(class_index, rng)
-        return self._features_to_images(features, class_index, rng)
+        return self._features_to_images(
+            features,
+            lambda like: anchor_batch(
+                self._anchors, class_index, self._layout, rng, like
+            ),
+        )

@@ -12,7 +12,6 @@ from .._torch import (
     forget_fit,
     resolve_device,
     torch_seed,
-    usable_device,
 )
 from .._validation import plain
 from ..base import BaseImageSampler
@@ -258,11 +257,8 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
     def _generate_class(self, label, X_class, n_samples, rng):
         index = int(np.flatnonzero(self.classes_ == label)[0])
         features, start = self._interpolate(index, n_samples, rng)
-        layout = self._layout
-        if self._space.decoder is None:
-            return features.view(-1, layout.channels, layout.height, layout.width)
-        device = usable_device(self.device_)
-        if self.decoding == "direct":
-            return self._space.decode(features, device)
-        anchors = X_class[torch.from_numpy(start)]
-        return self._space.decode_residual(features, anchors, device)
+        # Each new image is decoded from the real image its interpolation
+        # starts at.
+        return self._features_to_images(
+            features, lambda like: X_class[torch.from_numpy(start)]
+        )

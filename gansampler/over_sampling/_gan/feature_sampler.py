@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..._images import images_to_tensor, validate_images
 from ..._torch import usable_device
 from ..._validation import own_random_state
-from .feature_space import anchor_batch, learn_feature_space
+from .feature_space import learn_feature_space
 
 # The first stage's parameters, the same in every feature-space sampler.
 FEATURE_CONSTRAINTS = {
@@ -203,8 +203,12 @@ class FeatureSamplerMixin:
         class_index = self._class_index(n_samples, y)
         return self._draw_features(class_index, own_random_state(random_state)).numpy()
 
-    def _features_to_images(self, features, class_index, rng):
-        """NCHW images from features of the classes ``class_index``."""
+    def _features_to_images(self, features, anchors):
+        """NCHW images from features.
+
+        ``anchors(like)`` gives the real images that residual decoding starts
+        from; it is called only then, so the other decodings draw nothing.
+        """
         layout = self._layout
         if self._space.decoder is None:
             return features.view(-1, layout.channels, layout.height, layout.width)
@@ -212,5 +216,4 @@ class FeatureSamplerMixin:
         if self.decoding == "direct":
             return self._space.decode(features, device)
         like = torch.empty(len(features), layout.channels, layout.height, layout.width)
-        anchors = anchor_batch(self._anchors, class_index, layout, rng, like)
-        return self._space.decode_residual(features, anchors, device)
+        return self._space.decode_residual(features, anchors(like), device)
