@@ -287,8 +287,11 @@ def test_collapsed_generator_warns():
     # Case 6 for FeatureGANSampler: its losses stay bounded at
     # learning_rate=1e10, but every draw becomes the same sample.
     bad = FeatureGANSampler(**{**TINY_GAN, "n_epochs": 3}, encoder_epochs=1)
-    with pytest.warns(ConvergenceWarning, match="collapsed.*learning_rate"):
+    with pytest.warns(ConvergenceWarning, match="collapsed.*learning_rate") as record:
         bad.set_params(learning_rate=1e10, random_state=0).fit(X, Y)
+    # The warning points at the user's call.
+    collapsed = [w for w in record if "collapsed" in str(w.message)]
+    assert collapsed[0].filename == __file__
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*collapsed")
         FeatureGANSampler(**TINY_GAN, encoder_epochs=1, random_state=0).fit(X, Y)

@@ -8,6 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..._augment import random_affine
 from ..._torch import make_generator
+from ..._validation import plain
 from .networks import uses_convolutions
 from .trainer import autocast
 
@@ -195,3 +196,31 @@ def warn_if_discriminator_wins(history, name):
             ConvergenceWarning,
             stacklevel=4,
         )
+
+
+def warn_if_collapsed(made, real, targets, classes, name, advice):
+    """ConvergenceWarning when the generator gives one output per class.
+
+    A learning rate far too high can saturate the generator's output layer
+    without the losses exploding (bounded losses, a discriminator that learns
+    at its own rate); every draw is then the same sample. ``made`` holds an
+    equal number of flat draws per class, in the order of ``classes``. A
+    class whose real samples (``real``, flat, labelled by ``targets``) are
+    all the same is left out: one output is what it should give.
+    """
+    per_class = len(made) // len(classes)
+    for k, label in enumerate(classes):
+        rows = real[torch.from_numpy(targets == k)]
+        if (rows - rows[:1]).abs().max().item() == 0:
+            continue
+        draws = made[k * per_class : (k + 1) * per_class]
+        spread = (draws - draws[0]).abs().max().item()
+        if spread <= 1e-6 * max(draws.abs().max().item(), 1e-12):
+            warnings.warn(
+                f"{name}'s generator collapsed: {per_class} draws of class "
+                f"{plain(label)!r} gave the same sample. "
+                f"{advice[0].upper()}{advice[1:]}.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+            return
