@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 # What each example must print: the line that carries its result.
 PRINTS = {
-    "quickstart.py": r"\| FeatureSMOTESampler \| \d\.\d{3} \|",
+    "quickstart.py": (
+        r"\| FeatureSMOTESampler \| \d\.\d{3} \|(.|\n)*\| DCGANSampler \| \d\.\d{3} \|"
+    ),
     "plot_gan_samples.py": r"DCGANSampler +\d+\.\d\d",
     "plot_grid_search.py": r"best: .+, held-out balanced accuracy \d\.\d{3}",
     "plot_study_on_a_folder.py": r"\| featuresmote \|",

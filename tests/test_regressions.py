@@ -107,6 +107,18 @@ def test_a_gan_setting_does_not_retrain_the_first_stage(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("*-gan-*.pt"))) == 2
 
 
+def test_decoding_is_not_a_training_key(tmp_path):
+    # decoding acts after training: changing it reuses both stages' files
+    # (a new key would write a new file).
+    first = tiny(FeatureGANSampler, checkpoint_dir=tmp_path).fit(GRAY, Y)
+    files = sorted(tmp_path.glob("*.pt"))
+    assert len(files) == 2
+    again = tiny(FeatureGANSampler, checkpoint_dir=tmp_path, decoding="direct")
+    again.fit(GRAY, Y)
+    assert sorted(tmp_path.glob("*.pt")) == files
+    assert again.history_ == first.history_
+
+
 @pytest.mark.parametrize("side", [4, 6])
 def test_small_images_are_scaled_per_channel(side):
     # Bug 6: images under 8 pixels a side were scaled per pixel.

@@ -193,6 +193,12 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
     (3, 8, 8)
     """
 
+    # The key holds the extractor by a fingerprint of its weights
+    # (_fingerprint), and decoding acts only after training.
+    _not_in_checkpoint_key = BaseGANSampler._not_in_checkpoint_key | {
+        "extractor",
+        "decoding",
+    }
     _parameter_constraints = {
         **{
             k: v

@@ -40,25 +40,6 @@ from .trainer import Trainer, checkpoint_file
 
 GENERATE_BATCH_SIZE = 1024
 
-# Parameters that do not change what the GAN stage computes, or that the
-# key holds otherwise (the seeds stand for random_state, a fingerprint of
-# its weights for the extractor): a checkpoint written under other values of
-# these is still the same run. n_epochs is left out so that a finished run
-# can be extended by raising it.
-_NOT_IN_CHECKPOINT_KEY = {
-    "n_epochs",
-    "random_state",
-    "extractor",
-    "verbose",
-    "filter_threshold",
-    "filter_classifier",
-    "decoding",
-    "checkpoint_dir",
-    "checkpoint_every",
-    "device",
-    "sampling_strategy",
-}
-
 
 class BaseGANSampler(BaseImageSampler):
     """Base class of the GAN samplers: the adversarial training engine.
@@ -89,6 +70,24 @@ class BaseGANSampler(BaseImageSampler):
         "verbose": ["verbose"],
     }
 
+    # Parameters that do not change what the GAN stage computes, or that the
+    # key holds otherwise (the seeds stand for random_state): a checkpoint
+    # written under other values of these is still the same run. n_epochs is
+    # left out so that a finished run can be extended by raising it. A
+    # subclass adds its own.
+    _not_in_checkpoint_key = frozenset(
+        {
+            "n_epochs",
+            "random_state",
+            "verbose",
+            "filter_threshold",
+            "filter_classifier",
+            "checkpoint_dir",
+            "checkpoint_every",
+            "device",
+            "sampling_strategy",
+        }
+    )
     # A generator cannot learn a class from one or two images; refuse them.
     _min_class_size = 3
     # n_epochs="auto": 40 epochs (where the defaults were tuned: 840 steps of
@@ -316,7 +315,7 @@ class BaseGANSampler(BaseImageSampler):
         """The parameters that decide what the GAN stage computes."""
         # deep=False: a filter_classifier's own parameters are not keys.
         params = self.get_params(deep=False)
-        return {k: v for k, v in params.items() if k not in _NOT_IN_CHECKPOINT_KEY}
+        return {k: v for k, v in params.items() if k not in self._not_in_checkpoint_key}
 
     def _checkpoint_path(self, stage, params, seeds, *arrays):
         """The checkpoint file of a training stage, or None without a folder.
