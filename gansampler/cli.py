@@ -223,7 +223,10 @@ def build_parser():
     )
     sub.add_argument("--seed", type=int, default=0, help="random_state (default: 0)")
     _add_image_size(sub)
-    sub.set_defaults(run=resample)
+    sub.set_defaults(
+        run=resample,
+        interrupted="Nothing was written to --output: run the command again.",
+    )
 
     from .study import DEFAULT_METHODS
 
@@ -259,7 +262,11 @@ def build_parser():
     _add_image_size(sub)
     sub.add_argument("--n-jobs", type=int, default=1, help="runs side by side (joblib)")
     sub.add_argument("--scheduler", default=None, help="address of a Dask scheduler")
-    sub.set_defaults(run=study)
+    sub.set_defaults(
+        run=study,
+        interrupted="The finished runs are kept in --output's results.csv: "
+        "run the same command again to go on from there.",
+    )
     return parser
 
 
@@ -281,4 +288,12 @@ def main(argv=None):
     except (ValueError, OSError, ArithmeticError, MemoryError) as error:
         print(f"gansampler {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C is a user's choice, not a crash: say what is kept instead of
+        # printing torch's stack. 130 is the shell's code for SIGINT.
+        print(
+            f"\ngansampler {args.command}: interrupted. {args.interrupted}",
+            file=sys.stderr,
+        )
+        return 130
     return 0

@@ -167,3 +167,24 @@ def test_unreadable_arrays_sizes_and_missing_extras_are_named(
     assert main(["study", "--output", str(tmp_path / "s")]) == 2
     assert "pip install 'gansampler[plot]'" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+def test_ctrl_c_says_what_is_kept(tmp_path, capsys, monkeypatch):
+    # Ctrl-C during a study or a resample: exit code 130, one line that
+    # says what was kept, no stack trace and no partial output.
+    import gansampler.study
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gansampler.study, "run_study", interrupt)
+    assert main(["study", "--output", str(tmp_path / "s")]) == 130
+    err = capsys.readouterr().err
+    assert "gansampler study: interrupted" in err and "results.csv" in err
+    assert "Traceback" not in err
+    monkeypatch.setattr("gansampler.cli.make_sampler", interrupt)
+    source = _npz(tmp_path / "in.npz")
+    args = ["resample", "--sampler", "ros", "--input", str(source)]
+    assert main(args + ["--output", str(tmp_path / "out.npz")]) == 130
+    assert "Nothing was written" in capsys.readouterr().err
+    assert not (tmp_path / "out.npz").exists()
