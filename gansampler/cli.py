@@ -225,7 +225,7 @@ def build_parser():
     _add_image_size(sub)
     sub.set_defaults(
         run=resample,
-        interrupted="Nothing was written to --output: run the command again.",
+        interrupted="Nothing was written to {output}: run the command again.",
     )
 
     from .study import DEFAULT_METHODS
@@ -264,8 +264,8 @@ def build_parser():
     sub.add_argument("--scheduler", default=None, help="address of a Dask scheduler")
     sub.set_defaults(
         run=study,
-        interrupted="The finished runs are kept in --output's results.csv: "
-        "run the same command again to go on from there.",
+        interrupted="The finished runs are kept in {output}/results.csv: run "
+        "the same command again to go on from there.",
     )
     return parser
 
@@ -292,7 +292,8 @@ def main(argv=None):
         # Ctrl-C is a user's choice, not a crash: say what is kept instead of
         # printing torch's stack. 130 is the shell's code for SIGINT.
         print(
-            f"\ngansampler {args.command}: interrupted. {args.interrupted}",
+            f"\ngansampler {args.command}: interrupted. "
+            + args.interrupted.format(output=args.output),
             file=sys.stderr,
         )
         return 130

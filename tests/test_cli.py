@@ -180,11 +180,12 @@ def test_ctrl_c_says_what_is_kept(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(gansampler.study, "run_study", interrupt)
     assert main(["study", "--output", str(tmp_path / "s")]) == 130
     err = capsys.readouterr().err
-    assert "gansampler study: interrupted" in err and "results.csv" in err
+    assert "gansampler study: interrupted" in err
+    assert f"kept in {tmp_path / 's'}/results.csv" in err
     assert "Traceback" not in err
     monkeypatch.setattr("gansampler.cli.make_sampler", interrupt)
     source = _npz(tmp_path / "in.npz")
     args = ["resample", "--sampler", "ros", "--input", str(source)]
     assert main(args + ["--output", str(tmp_path / "out.npz")]) == 130
-    assert "Nothing was written" in capsys.readouterr().err
+    assert f"Nothing was written to {tmp_path / 'out.npz'}" in capsys.readouterr().err
     assert not (tmp_path / "out.npz").exists()

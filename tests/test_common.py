@@ -32,9 +32,9 @@ class MirrorSampler(BaseImageSampler):
 GANS = (DCGANSampler, InfoGANSampler, FeatureGANSampler)
 
 # The estimators as a user constructs them, with nothing set but
-# random_state: the checks fit on blobs of a few dozen rows of 2 to 20
-# columns (read as 1 x D strips), which the default training budgets must
-# learn.
+# random_state (the GAN samplers excepted, as said below): the checks fit on
+# blobs of a few dozen rows of 2 to 20 columns (read as 1 x D strips), which
+# the default training budgets must learn.
 ESTIMATORS = [
     CNNClassifier(random_state=0),
     # The checks feed tabular rows, read as 1-pixel strips, which the

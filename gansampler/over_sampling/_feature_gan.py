@@ -387,7 +387,5 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         features = self._draw_features(class_index, rng)
         return self._features_to_images(
             features,
-            lambda like: anchor_batch(
-                self._anchors, class_index, self._layout, rng, like
-            ),
+            lambda: anchor_batch(self._anchors, class_index, self._layout, rng),
         )

@@ -260,5 +260,5 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
         # Each new image is decoded from the real image its interpolation
         # starts at.
         return self._features_to_images(
-            features, lambda like: X_class[torch.from_numpy(start)]
+            features, lambda: X_class[torch.from_numpy(start)]
         )

@@ -10,7 +10,6 @@ feature space. FeatureGANSampler is one such sampler.
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -206,7 +205,7 @@ class FeatureSamplerMixin:
     def _features_to_images(self, features, anchors):
         """NCHW images from features.
 
-        ``anchors(like)`` gives the real images that residual decoding starts
+        ``anchors()`` gives the real images that residual decoding starts
         from; it is called only then, so the other decodings draw nothing.
         """
         layout = self._layout
@@ -215,5 +214,4 @@ class FeatureSamplerMixin:
         device = usable_device(self.device_)
         if self.decoding == "direct":
             return self._space.decode(features, device)
-        like = torch.empty(len(features), layout.channels, layout.height, layout.width)
-        return self._space.decode_residual(features, anchors(like), device)
+        return self._space.decode_residual(features, anchors(), device)

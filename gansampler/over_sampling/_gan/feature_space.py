@@ -295,9 +295,9 @@ def pick_anchors(images, targets, n_classes, layout, rng, max_per_class):
     return anchors
 
 
-def anchor_batch(anchors, class_index, layout, rng, like):
+def anchor_batch(anchors, class_index, layout, rng):
     """For each generated sample, a random real image of its class (NCHW)."""
-    batch = torch.empty_like(like)
+    batch = torch.empty(len(class_index), layout.channels, layout.height, layout.width)
     for index in np.unique(class_index):
         rows = np.flatnonzero(class_index == index)
         pool = anchors[int(index)]
