@@ -188,21 +188,52 @@ def one_image_guard(module, images):
             hook.remove()
 
 
-def infer(module, inputs, device, batch_size, method=None):
-    """Outputs of ``module`` (or of its ``method``) on ``inputs``, in batches.
+# Inference runs on chunks of exactly this many inputs, the last one padded
+# with zeros. torch picks its float32 kernels by the shape of the batch (a
+# single small image goes to another convolution than a batch does, and which
+# sizes differ depends on the processor and the thread count), so an image's
+# output would otherwise depend on the images predicted with it. One shape
+# for every call gives each input the same kernels; within a chunk the
+# inputs never mix (evaluation mode), so its position does not matter either.
+# 32 keeps the cost of predicting one image small and a large batch's near
+# its best (docs/benchmarks.md, "Inference in fixed chunks").
+INFERENCE_CHUNK = 32
 
-    The module runs on ``device`` in evaluation mode and goes back to the CPU
-    afterwards, also on error, so that a fitted estimator never keeps GPU
-    memory. Returns float32 on the CPU.
+
+def fixed_chunks(n_samples):
+    """Index ranges of ``range(n_samples)`` for :func:`padded`, in order."""
+    return [
+        slice(start, min(start + INFERENCE_CHUNK, n_samples))
+        for start in range(0, n_samples, INFERENCE_CHUNK)
+    ]
+
+
+def padded(inputs):
+    """``inputs`` (at most :data:`INFERENCE_CHUNK` of them) padded with zeros
+    to exactly that many."""
+    missing = INFERENCE_CHUNK - len(inputs)
+    if missing == 0:
+        return inputs
+    return torch.cat([inputs, inputs.new_zeros((missing, *inputs.shape[1:]))])
+
+
+def infer(module, inputs, device, method=None):
+    """Outputs of ``module`` (or of its ``method``) on ``inputs``.
+
+    The inputs go through in chunks of :data:`INFERENCE_CHUNK`, so that each
+    one's output is the same whatever it is computed with. The module runs
+    on ``device`` in evaluation mode and goes back to the CPU afterwards,
+    also on error, so that a fitted estimator never keeps GPU memory.
+    Returns float32 on the CPU.
     """
     call = module if method is None else getattr(module, method)
     outputs = []
     try:
         module.to(device).eval()
         with torch.inference_mode():
-            for batch in minibatches(len(inputs), batch_size):
-                out = call(inputs[batch].to(device, non_blocking=True))
-                outputs.append(out.float().cpu())
+            for chunk in fixed_chunks(len(inputs)):
+                out = call(padded(inputs[chunk]).to(device, non_blocking=True))
+                outputs.append(out[: chunk.stop - chunk.start].float().cpu())
     finally:
         module.cpu()
     return torch.cat(outputs)

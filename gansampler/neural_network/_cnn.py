@@ -21,7 +21,7 @@ from .._validation import own_random_state, reject_bool_numbers
 from ._architectures import ARCHITECTURES
 from ._backbones import BACKBONES
 from ._docs import ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS
-from ._fit import PREDICT_BATCH_SIZE, first_state, next_state, train
+from ._fit import first_state, next_state, train
 
 
 class CNNClassifier(ClassifierMixin, BaseEstimator):
@@ -400,7 +400,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         X, layout = validate_images(self, X, reset=False)
         images = images_to_tensor(X, layout)
         device = usable_device(self.device_)
-        outputs = infer(self.module_, images, device, PREDICT_BATCH_SIZE, method)
+        outputs = infer(self.module_, images, device, method)
         return outputs.to(torch.float64)
 
     def __sklearn_tags__(self):

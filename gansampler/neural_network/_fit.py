@@ -15,9 +15,11 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from .._augment import random_affine
 from .._images import ImageLayout, check_labels, images_to_tensor, validate_images
 from .._torch import (
+    fixed_chunks,
     make_generator,
     minibatches,
     one_image_guard,
+    padded,
     resolve_device,
     seeded,
     torch_seed,
@@ -33,7 +35,6 @@ from .._validation import check_label_kind
 from ._architectures import build_network
 from ._weights import class_loss_weights, drop_weightless, per_sample
 
-PREDICT_BATCH_SIZE = 1024
 # n_epochs="auto": the 15 epochs tuned on PneumoniaMNIST's 4,708 images (555
 # steps of 128), and never fewer than 500 optimizer steps on smaller data.
 BUDGET = Budget(min_epochs=15, min_steps=500)
@@ -363,8 +364,11 @@ def _evaluate(module, images, targets, device, weights, n_classes):
     module.eval()
     losses, predictions = [], []
     with torch.no_grad():
-        for batch in minibatches(len(targets), PREDICT_BATCH_SIZE):
-            logits = module(images[batch].to(device)).float()
+        # The chunks of predict, so that the validation score is the one
+        # predict would give.
+        for batch in fixed_chunks(len(targets)):
+            n = batch.stop - batch.start
+            logits = module(padded(images[batch]).to(device))[:n].float()
             yb = targets[batch].to(device)
             wb = None if weights is None else weights[batch].to(device)
             losses.append(_weighted_cross_entropy(logits, yb, wb, "sum"))

@@ -38,8 +38,6 @@ from .steps import (
 )
 from .trainer import Trainer, checkpoint_file
 
-GENERATE_BATCH_SIZE = 1024
-
 
 class BaseGANSampler(BaseImageSampler):
     """Base class of the GAN samplers: the adversarial training engine.
@@ -358,7 +356,7 @@ class BaseGANSampler(BaseImageSampler):
                 len(self.classes_),
                 *self._sample_codes(n, codes),
             )
-            made = infer(self.generator_, inputs, device, GENERATE_BATCH_SIZE)
+            made = infer(self.generator_, inputs, device)
         return self._scale.from_unit(made)
 
     def sample(self, n_samples, y, *, random_state=None):

@@ -36,7 +36,6 @@ CLASSIFIER_STEPS = 200
 # encoder_epochs="auto": 10 epochs (200 steps of 64 on 1,300 images, where
 # the defaults were tuned), and never fewer than 200 steps.
 ENCODER_BUDGET = Budget(min_epochs=10, min_steps=200)
-BATCH_SIZE = 1024  # for inference
 
 
 @dataclass
@@ -69,11 +68,11 @@ class FeatureSpace:
         """Features of NCHW ``images`` (float32, on the CPU)."""
         if self.encoder is None:
             return images.flatten(1)
-        return infer(self.encoder, images, device, BATCH_SIZE, "embed").flatten(1)
+        return infer(self.encoder, images, device, "embed").flatten(1)
 
     def decode(self, features, device):
         """Images (NCHW, in the training images' range) decoded from features."""
-        made = infer(self.decoder, features, device, BATCH_SIZE)
+        made = infer(self.decoder, features, device)
         return self.image_scale.from_unit(made)
 
     def decode_residual(self, features, anchors, device):
@@ -208,7 +207,7 @@ def learn_feature_space(
                     mean,
                     std,
                 )
-            n_features = infer(encoder, images[:2], device, 2, "embed").flatten(1)
+            n_features = infer(encoder, images[:2], device, "embed").flatten(1)
             decoder = _make_decoder(n_features.shape[1], layout, n_filters)
         train_encoder = extractor_module is None
         parameters = list(decoder.parameters())
