@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ._files import user_mode
+from ._images import check_labels
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 COLORS = ("auto", "gray", "rgb")
@@ -71,6 +72,8 @@ def _check_size(image_size):
 
 
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
+# Pillow's modes of 16-bit grayscale files (32-bit "I" is read as 16 bits).
+DEEP_MODES = ("I", "I;16", "I;16B", "I;16L")
 
 
 # Pillow's decompression-bomb guard raises an error of its own, not OSError.
@@ -101,27 +104,47 @@ def _mode(path):
 
 
 def _read(path, mode, size):
-    """One image as 8-bit ``mode`` ("L" or "RGB"), resized to ``size``."""
+    """One image as 8-bit ``mode`` ("L" or "RGB"), or as 16-bit grayscale
+    ("I;16"), resized to ``size``."""
     try:
         with Image.open(path) as image:
             image.load()
-            if image.mode.startswith("I;16") or image.mode == "I":
-                # 16-bit pixels scaled to 8 bits (Pillow's convert would clip
-                # every value above 255 to white).
-                values = np.asarray(image, dtype=np.int64)
-                if values.min() < 0 or values.max() > 65535:
-                    raise ValueError("32-bit integer pixels beyond 16 bits")
-                image = Image.fromarray((values // 257).astype(np.uint8))
-            elif image.mode == "F":
+            if image.mode == "F":
                 raise ValueError(
                     "floating-point pixels; save the image with integer pixels"
                 )
-            image = image.convert(mode)
+            if mode == "I;16":
+                # Pillow opens 16-bit PNG and TIFF files as "I;16" (or as
+                # 32-bit "I"); the values stay as stored, 12-bit data too.
+                values = np.asarray(image, dtype=np.int64)
+                if values.min() < 0 or values.max() > 65535:
+                    raise ValueError("32-bit integer pixels beyond 16 bits")
+                image = Image.fromarray(values.astype(np.uint16))
+            else:
+                image = image.convert(mode)
             if size is not None:
                 image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-            return np.asarray(image, dtype=np.uint8)
+            return np.asarray(image)
     except _READ_ERRORS as error:
         raise _unreadable(path, error) from None
+
+
+def _bit_depth(files, modes):
+    """16 when every image holds 16-bit grayscale pixels, 8 when none does;
+    a folder that mixes them is refused (which scale is white is unknown)."""
+    pairs = list(zip(files, modes, strict=True))
+    deep = [file for file, mode in pairs if mode in DEEP_MODES]
+    # Floating-point files are refused when they are read.
+    shallow = [file for file, mode in pairs if mode not in DEEP_MODES + ("F",)]
+    if deep and shallow:
+        raise ValueError(
+            f"{deep[0]} holds 16-bit pixels but {shallow[0]} 8-bit ones ({len(deep)} "
+            f"and {len(shallow)} images): a folder loads at one bit depth, and "
+            "the files do not say which 16-bit value is white (4095 for 12-bit "
+            "X-rays, 65535 for the full range), so the 8-bit images cannot be "
+            "put on their scale. Save them all at one bit depth."
+        )
+    return 16 if deep else 8
 
 
 def load_image_folder(path, image_size=None, color="auto"):
@@ -149,14 +172,17 @@ def load_image_folder(path, image_size=None, color="auto"):
         Pillow's antialiasing when shrinking); an int for square images.
         ``None`` keeps the sizes, which must then all be the same.
     color : {"auto", "gray", "rgb"}, default="auto"
-        ``"gray"`` converts every image to 8-bit grayscale, ``"rgb"`` to 8-bit
-        RGB. ``"auto"`` gives grayscale when every image is grayscale and RGB
+        ``"gray"`` converts every image to grayscale, ``"rgb"`` to RGB.
+        ``"auto"`` gives grayscale when every image is grayscale and RGB
         otherwise (transparency is dropped).
 
     Returns
     -------
-    X : ndarray of shape (n, H, W) or (n, H, W, 3), dtype uint8
-        The images.
+    X : ndarray of shape (n, H, W) or (n, H, W, 3), dtype uint8 or uint16
+        The images. 16-bit grayscale files (PNG, TIFF) give ``uint16`` with
+        the values they store (12-bit X-rays keep their 4096 levels); other
+        files give ``uint8``. A folder that mixes 16-bit and 8-bit files is
+        refused.
     y : ndarray of shape (n,)
         The class of each image: the name of its folder (str).
     """
@@ -169,15 +195,17 @@ def load_image_folder(path, image_size=None, color="auto"):
         for folder in _class_folders(root)
         for file in _image_files(folder)
     ]
+    # Modes from the headers: no image is held whole before it is sized.
+    modes = [_mode(file) for _, file in entries]
     if color == "auto":
-        # Modes from the headers: no image is held whole before it is sized.
-        gray = all(_mode(file) in GRAY_MODES for _, file in entries)
+        gray = all(mode in GRAY_MODES for mode in modes)
         color = "gray" if gray else "rgb"
-    mode = "L" if color == "gray" else "RGB"
+    deep = _bit_depth([file for _, file in entries], modes) == 16
+    mode = "I;16" if deep else ("L" if color == "gray" else "RGB")
     arrays = []
     for _, file in entries:
         array = _read(file, mode, size)
-        if arrays and array.shape != arrays[0].shape:
+        if arrays and array.shape[:2] != arrays[0].shape[:2]:
             raise ValueError(
                 f"{file} is {array.shape[1]}x{array.shape[0]} (width x height) but "
                 f"{entries[0][1]} is {arrays[0].shape[1]}x{arrays[0].shape[0]}; pass "
@@ -185,8 +213,12 @@ def load_image_folder(path, image_size=None, color="auto"):
                 "resize every image to one size."
             )
         arrays.append(array)
+    X = np.stack(arrays)
+    if deep and color == "rgb":
+        # 16-bit grayscale as RGB: Pillow's RGB holds 8 bits a channel.
+        X = np.repeat(X[..., None], 3, axis=-1)
     y = np.array([label for label, _ in entries])
-    return np.stack(arrays), y
+    return X, y
 
 
 def _check_label(label):
@@ -206,38 +238,19 @@ def _check_label(label):
     return name
 
 
-def save_image_folder(X, y, path, image_shape=None):
-    """Write images as a folder with one subfolder per class (PNG files).
-
-    Written to a temporary folder beside ``path`` and renamed at the end, so
-    that a failure leaves nothing at ``path``. :func:`load_image_folder` reads
-    it back (the images grouped by class, in their order within each class).
-
-    Parameters
-    ----------
-    X : array-like of shape (n, H, W), (n, H, W, C) or (n, D), dtype uint8
-        The images: 1 (grayscale), 3 (RGB) or 4 (RGBA) channels.
-    y : array-like of shape (n,)
-        Their classes; each becomes a folder named ``str(label)``.
-    path : str or path-like
-        The folder to create; it must not exist yet.
-    image_shape : tuple or None, default=None
-        ``(H, W)`` or ``(H, W, C)`` of flat 2-D ``X``.
-
-    Returns
-    -------
-    path : pathlib.Path
-        The folder written.
-    """
+def _check_folder_data(X, y, image_shape=None):
+    """``X`` as (n, H, W) or (n, H, W, C) images that PNG files hold, ``y``
+    as 1-D labels, and each label's folder name; clear errors otherwise."""
     X, y = np.asarray(X), np.asarray(y)
     if len(X) == 0:
         raise ValueError(
             "X holds no images; a folder without class folders could not be read back."
         )
-    if X.dtype != np.uint8:
+    if X.dtype not in (np.uint8, np.uint16):
         raise ValueError(
-            f"X must hold uint8 pixels to be written as PNG files; got {X.dtype}. "
-            "Scale the images to 0-255 and use X.astype(np.uint8)."
+            "X must hold uint8 (or 16-bit grayscale uint16) pixels to be written "
+            f"as PNG files; got {X.dtype}. Scale the images to 0-255 and use "
+            "X.astype(np.uint8)."
         )
     if X.ndim == 2:
         if image_shape is None:
@@ -253,8 +266,25 @@ def save_image_folder(X, y, path, image_shape=None):
             "X must be (n, H, W), (n, H, W, 1, 3 or 4) or flat rows with "
             f"image_shape; got X of shape {X.shape}."
         )
+    if X.dtype == np.uint16 and X.ndim == 4:
+        raise ValueError(
+            f"X is uint16 with {X.shape[3]} channels; PNG files are written "
+            "(by Pillow) with 16 bits for grayscale images only. Pass grayscale "
+            "images, or colour ones scaled to uint8."
+        )
+    if y.ndim == 2 and y.shape[1] == 1:
+        # MedMNIST stores its labels as (n, 1); load_medmnist reads them so.
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must hold one label per image, of shape (n,) or (n, 1); got y "
+            f"of shape {y.shape}. A folder holds each image under one class."
+        )
     if len(y) != len(X):
         raise ValueError(f"X holds {len(X)} images but y holds {len(y)} labels.")
+    # None or NaN, which cannot name a folder (and np.unique keeps each NaN
+    # apart).
+    check_labels(y.astype(object))
     names = {label: _check_label(label) for label in np.unique(y)}
     folded = [name.lower() for name in names.values()]
     if len(set(folded)) < len(folded):
@@ -262,6 +292,36 @@ def save_image_folder(X, y, path, image_shape=None):
             f"The labels {sorted(names.values())!r} differ only in case in "
             "places; folders named after them would merge on Windows and macOS."
         )
+    return X, y, names
+
+
+def save_image_folder(X, y, path, image_shape=None):
+    """Write images as a folder with one subfolder per class (PNG files).
+
+    Written to a temporary folder beside ``path`` and renamed at the end, so
+    that a failure leaves nothing at ``path``. :func:`load_image_folder` reads
+    it back (the images grouped by class, in their order within each class).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W), (n, H, W, C) or (n, D), dtype uint8 or uint16
+        The images: 1 (grayscale), 3 (RGB) or 4 (RGBA) channels. Grayscale
+        ``uint16`` images are written as 16-bit PNG files.
+    y : array-like of shape (n,) or (n, 1)
+        Their classes; each becomes a folder named ``str(label)``. A column
+        ``(n, 1)``, as MedMNIST stores labels, is read as ``(n,)``; None and
+        NaN labels are refused.
+    path : str or path-like
+        The folder to create; it must not exist yet.
+    image_shape : tuple or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat 2-D ``X``.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The folder written.
+    """
+    X, y, names = _check_folder_data(X, y, image_shape)
     digits = max(6, len(str(len(X) - 1)))
     target = Path(path).expanduser()
     if target.exists():

@@ -136,11 +136,15 @@ def make_sampler(method, seed, min_count, gan_params=None):
 
 def imblearn_resample(sampler, X, y):
     """imbalanced-learn's samplers take flat rows; SMOTE also float ones (on
-    uint8 its differences between neighbours wrap around)."""
+    unsigned integers, uint8 or a 16-bit folder's uint16, its differences
+    between neighbours wrap around)."""
     rows = X.reshape(len(X), -1)
-    if X.dtype == np.uint8 and type(sampler).__name__ == "SMOTE":
-        X_res, y_res = sampler.fit_resample(rows.astype(np.float32), y)
-        X_res = np.clip(np.rint(X_res), 0, 255).astype(np.uint8)
+    if X.dtype.kind in "ui" and type(sampler).__name__ == "SMOTE":
+        # float32 holds every 8- and 16-bit value exactly.
+        wide = np.float32 if X.dtype.itemsize <= 2 else np.float64
+        X_res, y_res = sampler.fit_resample(rows.astype(wide), y)
+        info = np.iinfo(X.dtype)
+        X_res = np.clip(np.rint(X_res), info.min, info.max).astype(X.dtype)
     else:
         X_res, y_res = sampler.fit_resample(rows, y)
     return X_res.reshape((len(X_res),) + X.shape[1:]), y_res

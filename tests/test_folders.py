@@ -114,15 +114,77 @@ def test_save_refuses_and_leaves_nothing(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h"]
 
 
-def test_sixteen_bit_images_are_scaled_not_clipped(tmp_path):
+def test_sixteen_bit_images_keep_their_values(tmp_path):
+    # 12-bit X-rays in 16-bit PNG and TIFF files: 4096 levels, not 16.
     (tmp_path / "a").mkdir()
-    values = np.array([[0, 1000], [32768, 65535]], dtype=np.uint16)
+    (tmp_path / "b").mkdir()
+    values = np.arange(0, 4096, 16, dtype=np.uint16).reshape(16, 16)
     Image.fromarray(values).save(tmp_path / "a" / "1.png")
-    X, _ = load_image_folder(tmp_path)
-    np.testing.assert_array_equal(X[0], values // 257)
+    Image.fromarray(values[::-1].astype(np.int32)).save(tmp_path / "b" / "1.tif")
+    X, y = load_image_folder(tmp_path)
+    assert X.dtype == np.uint16 and y.tolist() == ["a", "b"]
+    np.testing.assert_array_equal(X, [values, values[::-1]])
+    rgb, _ = load_image_folder(tmp_path, color="rgb")
+    assert rgb.dtype == np.uint16 and rgb.shape == (2, 16, 16, 3)
+    np.testing.assert_array_equal(rgb[..., 2], X)
+    small, _ = load_image_folder(tmp_path, image_size=8, color="gray")
+    assert small.dtype == np.uint16 and 3800 < small.max() <= 4095
+    # Written back as 16-bit PNG files, the same values come back.
+    save_image_folder(X, y, tmp_path / "copy")
+    X_back, _ = load_image_folder(tmp_path / "copy")
+    np.testing.assert_array_equal(X_back, X)
+    with pytest.raises(ValueError, match="uint16 with 3 channels"):
+        save_image_folder(rgb, y, tmp_path / "rgb")
+    # 16-bit and 8-bit files in one folder: refused, naming one of each.
+    Image.fromarray(np.zeros((16, 16), np.uint8)).save(tmp_path / "b" / "2.png")
+    with pytest.raises(
+        ValueError, match=r"a/1\.png holds 16-bit pixels but .*b/2\.png"
+    ):
+        load_image_folder(tmp_path)
+    (tmp_path / "b" / "2.png").unlink()
     Image.fromarray(values.astype(np.float32)).save(tmp_path / "a" / "2.tif")
     with pytest.raises(ValueError, match=r"2\.tif cannot be read.*floating-point"):
         load_image_folder(tmp_path)
+    (tmp_path / "a" / "2.tif").unlink()
+    Image.fromarray(np.full((16, 16), 70000, np.int32)).save(tmp_path / "a" / "3.tif")
+    with pytest.raises(ValueError, match=r"3\.tif cannot be read.*beyond 16 bits"):
+        load_image_folder(tmp_path)
+
+
+def test_every_estimator_takes_uint16_images():
+    # What a 16-bit folder gives: each estimator keeps uint16 and its range.
+    from gansampler import CNNClassifier, FeatureSMOTESampler, SuperpixelSampler
+
+    X = RNG.randint(0, 4096, size=(24, 12, 12)).astype(np.uint16)
+    y = np.r_[np.zeros(16, int), np.ones(8, int)]
+    X[y == 1, 2:6, 2:6] = 4000
+    for sampler in (
+        SuperpixelSampler(random_state=0),
+        FeatureSMOTESampler(random_state=0, encoder_epochs=1),
+    ):
+        X_res, y_res = sampler.fit_resample(X, y)
+        assert X_res.dtype == np.uint16 and np.bincount(y_res).tolist() == [16, 16]
+        assert X_res[24:].max() <= 4095 and len(np.unique(X_res[24:])) > 16
+    clf = CNNClassifier(n_epochs=2, random_state=0).fit(X, y)
+    assert clf.predict(X).shape == (24,)
+
+
+def test_medmnist_column_labels_and_missing_labels(tmp_path):
+    X = RNG.randint(0, 256, size=(4, 3, 3)).astype(np.uint8)
+    y = np.array([0, 1, 0, 1])
+    # MedMNIST's own (n, 1) labels, as load_medmnist reads them.
+    save_image_folder(X, y[:, None], tmp_path / "column")
+    assert load_image_folder(tmp_path / "column")[1].tolist() == ["0", "0", "1", "1"]
+    with pytest.raises(
+        ValueError, match=r"shape \(n,\) or \(n, 1\); got y of shape \(4, 2\)"
+    ):
+        save_image_folder(X, np.c_[y, y], tmp_path / "two")
+    for labels in (np.array([0.0, np.nan, 0.0, 1.0]), np.array([0, None, 1, 1])):
+        with pytest.raises(
+            ValueError, match="y holds None or NaN at 1 position.*index 1"
+        ):
+            save_image_folder(X, labels, tmp_path / "nan")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["column"]
 
 
 def test_labels_that_would_not_come_back(tmp_path):

@@ -154,3 +154,18 @@ def test_resume_refuses_other_data_and_drops_a_cut_line(tmp_path, small):
         run_study(X, y, ["none"], [0], cut)
     with pytest.raises(ValueError, match="'threshold' tunes a binary"):
         run_study(X, np.arange(len(y)) % 3, ["threshold"], [0])
+
+
+def test_smote_interpolates_sixteen_bit_images_without_wrapping():
+    # A 16-bit folder gives uint16 images; SMOTE's differences between
+    # neighbours must not wrap around (100 - 4000 in uint16 is 61636).
+    from imblearn.over_sampling import SMOTE
+
+    from gansampler.study import imblearn_resample
+
+    X = np.array([100, 110, 4000, 10, 20, 30, 40, 50], np.uint16)
+    X = np.repeat(X, 4).reshape(8, 2, 2)
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 0])
+    X_res, y_res = imblearn_resample(SMOTE(k_neighbors=2, random_state=0), X, y)
+    assert X_res.dtype == np.uint16 and np.bincount(y_res).tolist() == [5, 5]
+    assert 100 <= X_res[8:].min() and X_res[8:].max() <= 4000
