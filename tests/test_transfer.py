@@ -195,6 +195,28 @@ def test_clear_errors_for_weights(tmp_path, resnet18_file, monkeypatch):
     assert not hasattr(short(), "module_")
 
 
+@pytest.mark.parametrize(
+    "content, found",
+    [
+        (b"These are my notes about the model.\n", "starts with b'Thes'"),
+        (b"", "is empty"),
+        (b"\x80\x02 cut short", "could not be read"),
+    ],
+    ids=["text", "empty", "broken-pickle"],
+)
+def test_a_file_that_is_no_state_dict_is_one_clear_error(tmp_path, content, found):
+    # The clear sentence alone: no IndexError or KeyError chain of the
+    # unpickler's after it.
+    path = tmp_path / "notes.pth"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"weights=.*notes\.pth") as caught:
+        read_weights(path, "resnet18")
+    assert found in str(caught.value)
+    error = caught.value
+    assert error.__cause__ is None
+    assert error.__context__ is None or error.__suppress_context__
+
+
 class Small(nn.Module):
     """A user's network with a torchvision-style ``classifier`` sequence."""
 

@@ -59,13 +59,26 @@ def read_weights(weights, name):
             "~/.cache/torch/hub/checkpoints/), or a torchvision weights name "
             "such as 'IMAGENET1K_V1' where torchvision is installed."
         )
+    with open(path, "rb") as f:
+        start = f.read(4)
+    # torch.save writes a zip archive; before torch 1.6, a pickle.
+    if not start.startswith((b"PK\x03\x04", b"\x80")):
+        found = f"starts with {start!r}" if start else "is empty"
+        raise ValueError(
+            f"weights={weights!r} could not be read as a state dict saved with "
+            f"torch.save: the file {found}, neither the zip archive nor the "
+            "pickle that torch.save writes. Give the path of a .pth or .pt "
+            "file of the backbone's weights."
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - any unreadable file
+        # from None: the unpickler's own chain (IndexError, KeyError) says
+        # nothing the message does not.
         raise ValueError(
             f"weights={weights!r} could not be read as a state dict saved with "
             f"torch.save: {type(error).__name__}: {error}"
-        ) from error
+        ) from None
     # Training checkpoints often wrap the state dict.
     for key in ("state_dict", "model"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
