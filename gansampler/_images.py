@@ -18,13 +18,14 @@ layout and dtype through :func:`images_to_numpy`; ``bool`` results are
 thresholded at 0.5.
 """
 
-import warnings
 from dataclasses import dataclass, replace
 from math import isqrt
 
 import numpy as np
 import torch
 from sklearn.utils.validation import validate_data
+
+from ._warnings import warn
 
 MAX_CHANNELS = 4
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -154,13 +155,12 @@ def _layout_from_array(X, image_shape, fitted_layout, estimator_name):
     if n_dim == 4 and fitted_layout is None and shape[2] > shape[0]:
         # (n, C, H, W) with C <= 4 passes as channels-last; this is the
         # case that can be told.
-        warnings.warn(
+        warn(
             f"X of shape {_format_shape(X.shape)} is read as channels-last "
             f"(n, H, W, C): {shape[0]}x{shape[1]} images with {shape[2]} "
             "channels. If it holds channels-first images (n, C, H, W), "
             "pass X.transpose(0, 2, 3, 1).",
             UserWarning,
-            stacklevel=4,
         )
     if image_shape is not None and fitted_layout is None:
         expected = _normalise_image_shape(image_shape)
@@ -203,21 +203,19 @@ def _as_fitted(layout, fitted, X):
                 "are whole numbers)."
             )
         if high <= 1:
-            warnings.warn(
+            warn(
                 f"X is {X.dtype} with values in [{low:.4g}, {high:.4g}]; the "
                 "estimator was fitted on uint8 images, so these read as pixel "
                 "values of at most 1 out of 255. Pass X * 255 if X was scaled "
                 "to [0, 1].",
                 UserWarning,
-                stacklevel=4,
             )
     elif layout.is_uint8 and not fitted.is_uint8:
-        warnings.warn(
+        warn(
             f"X is uint8, but the estimator was fitted on {fitted.dtype} images; "
             "its values are read as they are (0 to 255), not scaled to [0, 1] "
             "as uint8 training images would be.",
             UserWarning,
-            stacklevel=4,
         )
     return replace(layout, dtype=fitted.dtype)
 

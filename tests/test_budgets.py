@@ -5,9 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import make_pipeline
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import cross_validate, train_test_split
 
 from gansampler import CNNClassifier, DCGANSampler, FeatureGANSampler, InfoGANSampler
 from gansampler._torch import minibatches
@@ -80,6 +82,33 @@ def test_cnn_warns_when_the_loss_still_falls(digits):
         clf.fit(X[:200], y[:200])
 
 
+def test_cnn_short_fit_warns_at_the_users_line(digits):
+    # Issue 24: n_epochs=1 on 100 images trained 7 steps without a word,
+    # where scikit-learn's MLPClassifier(max_iter=1) warns.
+    X, y = digits
+    clf = CNNClassifier(n_epochs=1, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="1 epoch.*too few.*raise n_ep") as got:
+        clf.fit(X[:100], y[:100])
+    assert [w.filename for w in got] == [__file__]
+
+
+@pytest.mark.parametrize("path", ["pipeline", "cross_validate"])
+def test_warnings_point_at_the_users_line_through_other_libraries(digits, path):
+    # A fixed stacklevel pointed into imbalanced-learn or scikit-learn when
+    # the fit was called by a pipeline or by cross-validation.
+    X, y = digits
+    clf = CNNClassifier(n_epochs=1, random_state=0)
+    with pytest.warns(ConvergenceWarning) as got:
+        if path == "pipeline":
+            make_pipeline(RandomOverSampler(random_state=0), clf).fit(
+                X[:100].reshape(100, -1), y[:100]
+            )
+        else:
+            cross_validate(clf, X[:100], y[:100], cv=2)
+    converge = [w for w in got if issubclass(w.category, ConvergenceWarning)]
+    assert converge and {w.filename for w in converge} == {__file__}
+
+
 def test_cnn_default_fit_does_not_warn(digits):
     X, y = digits
     with warnings.catch_warnings():
@@ -94,7 +123,10 @@ def test_warning_rules():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         warn_if_unconverged(history([1.0, 0.5, 0.3, 0.2, 0.2]), "loss", "X", "a")
-        warn_if_unconverged(history([1.0, 1.0, 1.0]), "loss", "X", "a")  # too few
+    # Too few epochs to tell is no sign of convergence either (issue 24: one
+    # epoch passed in silence).
+    with pytest.warns(ConvergenceWarning, match="3 epoch.*too few.*; a"):
+        warn_if_unconverged(history([1.0, 0.5, 0.4]), "loss", "X", "a")
     with pytest.warns(ConvergenceWarning, match="X did not converge.*still falling"):
         warn_if_unconverged(history([1.0, 0.8, 0.6, 0.4]), "loss", "X", "a")
     with pytest.warns(ConvergenceWarning, match="hardly moved.*; raise it"):

@@ -263,7 +263,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                 self.history_,
                 "train_loss",
                 type(self).__name__,
-                f"raise n_epochs (it trained {len(self.history_)} epochs)",
+                "raise n_epochs",
             )
         return self
 

@@ -1,7 +1,5 @@
 """Adversarial losses, the GAN steps, and the sign that a GAN trained too little."""
 
-import warnings
-
 import torch
 import torch.nn.functional as F
 from sklearn.exceptions import ConvergenceWarning
@@ -9,6 +7,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..._augment import random_affine
 from ..._torch import make_generator
 from ..._validation import plain
+from ..._warnings import warn
 from .networks import uses_convolutions
 from .trainer import autocast
 
@@ -189,12 +188,11 @@ def warn_if_discriminator_wins(history, name):
     """
     d_loss = history[-1]["d_loss"]
     if d_loss < WINNING_D_LOSS:
-        warnings.warn(
+        warn(
             f"{name} did not converge: at the end of its {len(history)} epochs "
             "the discriminator still told real from generated samples apart "
             f"almost perfectly (d_loss {d_loss:.3g}); raise n_epochs.",
             ConvergenceWarning,
-            stacklevel=4,
         )
 
 
@@ -216,11 +214,10 @@ def warn_if_collapsed(made, real, targets, classes, name, advice):
         draws = made[k * per_class : (k + 1) * per_class]
         spread = (draws - draws[0]).abs().max().item()
         if spread <= 1e-6 * max(draws.abs().max().item(), 1e-12):
-            warnings.warn(
+            warn(
                 f"{name}'s generator collapsed: {per_class} draws of class "
                 f"{plain(label)!r} gave the same sample. "
                 f"{advice[0].upper()}{advice[1:]}.",
                 ConvergenceWarning,
-                stacklevel=6,
             )
             return

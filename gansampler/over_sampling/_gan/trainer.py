@@ -14,7 +14,6 @@ import hashlib
 import os
 import pickle
 import time
-import warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import torch
 from ..._torch import make_generator, seeded
 from ..._training import check_losses, progress, show_losses
 from ..._validation import check_checkpoint_dir
+from ..._warnings import warn
 
 
 def autocast(device):
@@ -252,12 +252,11 @@ class Trainer:
             where = f"it was moved to {aside}"
         except OSError:  # a read-only folder: train afresh all the same
             where = "it could not be moved aside (delete it by hand)"
-        warnings.warn(
+        warn(
             f"The checkpoint {path} could not be read ({type(error).__name__}), "
             f"so {where} and training starts afresh; delete the file once you "
             "no longer need it.",
             UserWarning,
-            stacklevel=5,
         )
 
 
