@@ -124,7 +124,8 @@ def class_indices(labels, classes, n_samples, name, none_allowed=False):
         )
     check_label_kind(labels, classes, name)
     known = set(np.asarray(classes).tolist())
-    unknown = [v for v in np.unique(labels).tolist() if v not in known]
+    # Not np.unique: it sorts, and None (or labels of mixed kinds) cannot be.
+    unknown = list(dict.fromkeys(v for v in labels.tolist() if v not in known))
     if unknown:
         raise ValueError(
             f"{name} holds labels {unknown!r}, which are not in classes_ "

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._filtering import FILTER_ATTRIBUTES, FILTER_PARAMETERS
 from .._torch import MAX_SEED, forget_fit
+from .._warnings import warn
 from ..base import BaseImageSampler
 from ._transforms import PIXEL_TRANSFORMS, augment_many
 
@@ -295,4 +296,38 @@ class SuperpixelSampler(BaseImageSampler):
             for c in chunks
         )
         made = torch.from_numpy(np.concatenate(parts).astype(np.float32))
-        return made.permute(0, 3, 1, 2) * span + low
+        made = made.permute(0, 3, 1, 2) * span + low
+        if self._layout.dtype == bool:
+            sources = X_class[torch.from_numpy(picks)]
+            made = _keep_strokes(made, sources)
+            erased = int(
+                ((made.flatten(1).sum(1) == 0) & (sources.flatten(1).sum(1) > 0)).sum()
+            )
+            if erased:
+                warn(
+                    f"SuperpixelSampler erased every pixel of {erased} of "
+                    f"{n_samples} new bool images whose source image has some: "
+                    "a pixel transform (a median blur, for one) removes "
+                    "strokes thinner than its kernel. Pass mode='geometric' "
+                    "to keep every stroke."
+                )
+        return made
+
+
+def _keep_strokes(made, sources):
+    """Binary images from augmented ``made`` (0 to 1), one per source image.
+
+    Rounding at one half erased thin strokes (digits, masks): blurring or
+    averaging a superpixel dims a line one pixel wide below one half. A pixel
+    is on where it is at least one half, or among the brightest pixels as
+    many as its source had on (ties included), so a faded stroke stays; a
+    pixel at 0 never turns on.
+    """
+    flat = made.flatten(1)
+    n_on = sources.flatten(1).sum(1).long()
+    ranked = flat.sort(dim=1, descending=True).values
+    level = ranked.gather(1, (n_on - 1).clamp(min=0)[:, None])[:, 0]
+    level = torch.where(n_on > 0, level, torch.ones_like(level))
+    cut = level.clamp(max=0.5)
+    on = (flat >= cut[:, None]) & (flat > 0)
+    return on.to(made.dtype).view_as(made)
