@@ -55,6 +55,10 @@ def _strategy(text):
         return text
 
 
+def _is_npz(path):
+    return path.suffix.lower() == ".npz"
+
+
 def _read(path, split, image_size=None, option="--input"):
     """(X, y, other arrays or None) from a .npz or an image folder."""
     from .datasets import load_image_folder
@@ -62,7 +66,7 @@ def _read(path, split, image_size=None, option="--input"):
     if path.is_dir():
         X, y = load_image_folder(path, image_size=image_size)
         return X, y, None
-    if path.suffix != ".npz" or not path.is_file():
+    if not _is_npz(path) or not path.is_file():
         raise ValueError(f"{option} {path} is neither an image folder nor a .npz file.")
     if image_size is not None:
         raise ValueError(
@@ -82,30 +86,63 @@ def _read(path, split, image_size=None, option="--input"):
     return X, y, others
 
 
+def _check_output(target):
+    """Refuse, before anything is read or resampled, an --output that could
+    not be written."""
+    if target.exists():
+        raise ValueError(f"--output {target} exists already; choose a new name.")
+    if not target.parent.is_dir():
+        raise ValueError(
+            f"--output {target}: the folder {target.parent} does not exist; "
+            "create it first."
+        )
+
+
+def _check_folder_output(target, X, y):
+    """Refuse, before resampling, images that no image folder could hold."""
+    from ._folders import _check_folder_data
+
+    try:
+        _check_folder_data(X, y)
+    except ValueError as error:
+        raise ValueError(
+            f"--output {target} names an image folder (its name does not end in "
+            f".npz), and these images cannot be written as one: {error} End the "
+            "name in .npz to write a .npz file."
+        ) from None
+
+
 def _write(path, X, y, others, split):
-    """Write in the input's form, atomically."""
+    """A .npz file when the name ends in .npz, an image folder otherwise;
+    written atomically."""
     from .datasets import save_image_folder
 
-    if path.exists():
-        raise ValueError(f"--output {path} exists already; choose a new name.")
-    if others is None:
+    if not _is_npz(path):
         save_image_folder(X, y, path)
         return
-    others = dict(others)
+    arrays = dict(others or {})
     # MedMNIST keeps labels as (n, 1); the other splits keep their form.
-    labels = others.get(f"{split}_labels")
-    others[f"{split}_images"] = X
-    others[f"{split}_labels"] = (
-        y.reshape(-1, 1) if labels is not None and labels.ndim == 2 else y
+    labels = arrays.get(f"{split}_labels")
+    arrays[f"{split}_images"] = X
+    arrays[f"{split}_labels"] = (
+        y if labels is not None and labels.ndim == 1 else y.reshape(-1, 1)
     )
-    write_atomic(path, lambda partial: np.savez_compressed(partial, **others))
+
+    def savez(partial):
+        # Into an open file: given a name without ".npz", numpy would add
+        # one, and the rename would not find the file it wrote.
+        with open(partial, "wb") as f:
+            np.savez_compressed(f, **arrays)
+
+    write_atomic(path, savez)
 
 
 def resample(args):
     source, target = Path(args.input), Path(args.output)
-    if target.exists():
-        raise ValueError(f"--output {target} exists already; choose a new name.")
+    _check_output(target)
     X, y, others = _read(source, args.split, args.image_size)
+    if not _is_npz(target):
+        _check_folder_output(target, X, y)
     sampler = make_sampler(args.sampler, args.seed, _strategy(args.sampling_strategy))
     if args.sampler == "ros":
         # imbalanced-learn's samplers take flat rows.
@@ -116,9 +153,13 @@ def resample(args):
     _write(target, X_res, y_res, others, args.split)
     labels, counts = np.unique(y_res, return_counts=True)
     counts = dict(zip(labels.tolist(), counts.tolist(), strict=True))
+    form = "a .npz file" if _is_npz(target) else "an image folder"
+    if others is not None and not _is_npz(target):
+        form += f" of the {args.split} split; the other arrays are not copied"
     print(
         f"{args.sampler}: {len(X)} images in, {len(X_res)} out "
-        f"({', '.join(f'{k}: {v}' for k, v in counts.items())}) -> {target}"
+        f"({', '.join(f'{k}: {v}' for k, v in counts.items())}) -> {target} "
+        f"({form})"
     )
 
 
@@ -161,14 +202,25 @@ def _require(module, extra, what):
 
 
 def study(args):
-    from .study import plot, run_study, summarize
+    from .study import file_in_the_way, option_errors, plot, run_study, summarize
 
+    # Every option is checked before anything is written; the output folder
+    # is made by run_study once the data and the results file are checked.
+    output = Path(args.output)
+    blocking = file_in_the_way(output)
+    if blocking is not None:
+        raise ValueError(
+            f"--output {output}: {blocking} is a file, but the study writes a "
+            "folder (results.csv, results.md, results.png, study.json); name a "
+            "new folder, or an earlier study's folder to go on with it."
+        )
+    errors = option_errors(args.seeds, args.cv, args.test_size, args.n_jobs)
+    for name, (value, rule) in errors.items():
+        raise ValueError(f"--{name.replace('_', '-')} {value} {rule}.")
     _require("matplotlib", "plot", "gansampler study (its results.png)")
     if args.scheduler is not None:
         _require("distributed", "dask", "--scheduler")
     X, y = load_study_data(args.data, args.split, args.image_size)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
     labels, counts = np.unique(y, return_counts=True)
     counts = dict(zip(labels.tolist(), counts.tolist(), strict=True))
     print(f"{args.data}: {len(y)} images of shape {X.shape[1:]}, classes {counts}")

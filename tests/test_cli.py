@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -189,3 +190,73 @@ def test_ctrl_c_says_what_is_kept(tmp_path, capsys, monkeypatch):
     assert main(args + ["--output", str(tmp_path / "out.npz")]) == 130
     assert f"Nothing was written to {tmp_path / 'out.npz'}" in capsys.readouterr().err
     assert not (tmp_path / "out.npz").exists()
+
+
+def test_the_output_takes_the_form_its_name_says(tmp_path, capsys):
+    # A name ending in .npz (any case) is a .npz file; any other name is an
+    # image folder, whatever the input was.
+    save_image_folder(X, np.array(["normal", "rare"])[Y], tmp_path / "folder")
+    source = _npz(tmp_path / "in.npz")
+    run = ["resample", "--sampler", "ros", "--input"]
+    assert (
+        main(run + [str(tmp_path / "folder"), "--output", str(tmp_path / "more.npz")])
+        == 0
+    )
+    X_res, y_res = load_medmnist("more.npz", path=tmp_path)
+    assert X_res.shape == (44, 8, 8) and sorted(set(y_res)) == ["normal", "rare"]
+    with np.load(tmp_path / "more.npz") as data:
+        assert data["train_labels"].shape == (44, 1)  # MedMNIST's form
+    assert (
+        "-> " + str(tmp_path / "more.npz") + " (a .npz file)" in capsys.readouterr().out
+    )
+    # Without .npz, numpy used to write ".r_out.partial.npz" and the rename
+    # failed: now an image folder of the split.
+    assert main(run + [str(source), "--output", str(tmp_path / "r_out")]) == 0
+    X_res, y_res = load_image_folder(tmp_path / "r_out")
+    assert X_res.shape == (44, 8, 8) and sorted(set(y_res)) == ["0", "1"]
+    assert "the other arrays are not copied" in capsys.readouterr().out
+    assert main(run + [str(source), "--output", str(tmp_path / "upper.NPZ")]) == 0
+    with np.load(tmp_path / "upper.NPZ") as data:
+        np.testing.assert_array_equal(data["test_images"], X[:5])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "folder",
+        "in.npz",
+        "more.npz",
+        "r_out",
+        "upper.NPZ",
+    ]
+
+
+def test_a_failed_write_or_a_folder_that_cannot_be_leaves_nothing(
+    tmp_path, capsys, monkeypatch
+):
+    source = _npz(tmp_path / "in.npz")
+    run = ["resample", "--sampler", "ros", "--input", str(source), "--output"]
+
+    def full_disk(file, **arrays):
+        # Half an archive written, to a file object or a name.
+        if hasattr(file, "write"):
+            file.write(b"PK\x03\x04 half")
+        else:
+            Path(f"{file}.npz" if Path(file).suffix != ".npz" else file).touch()
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(np, "savez_compressed", full_disk)
+        assert main(run + [str(tmp_path / "out.npz")]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    # Float images cannot be PNG files: refused before the sampler runs.
+    np.savez(tmp_path / "float.npz", train_images=X / 255.0, train_labels=Y[:, None])
+    ran = []
+    monkeypatch.setattr("gansampler.cli.make_sampler", lambda *a: ran.append(a))
+    floats = ["resample", "--sampler", "ros", "--input", str(tmp_path / "float.npz")]
+    assert main(floats + ["--output", str(tmp_path / "pngs")]) == 2
+    err = capsys.readouterr().err
+    assert f"--output {tmp_path / 'pngs'} names an image folder" in err
+    assert "got float64" in err and "End the name in .npz" in err and not ran
+    assert main(run + [str(tmp_path / "no" / "out.npz")]) == 2
+    assert (
+        "the folder " + str(tmp_path / "no") + " does not exist"
+        in capsys.readouterr().err
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["float.npz", "in.npz"]
