@@ -1,14 +1,17 @@
-"""The study's methods: names parsed, samplers built, one method fitted and scored.
+"""The study's methods: names parsed, samplers built, one method fitted and
+scored; the study's options checked and its data split.
 
 The public names are re-exported by :mod:`gansampler.study`; see its
 docstring for the naming scheme.
 """
 
 import time
-from numbers import Real
+from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.utils._param_validation import Interval
 
 BASES = (
@@ -208,3 +211,65 @@ def score(model, X, y):
         "roc_auc": auc,
         "macro_f1": f1_score(y, predicted, average="macro"),
     }
+
+
+def splits(y, seed, cv, test_size):
+    """(fold, train, test) indices: a held-out split, or stratified k-fold."""
+    index = np.arange(len(y))
+    try:
+        if cv is not None:
+            folds = StratifiedKFold(cv, shuffle=True, random_state=seed).split(index, y)
+            return [(k, train, test) for k, (train, test) in enumerate(folds)]
+        train, test = train_test_split(
+            index, test_size=test_size, stratify=y, random_state=seed
+        )
+    except ValueError as error:
+        option = f"cv={cv!r}" if cv is not None else f"test_size={test_size!r}"
+        raise ValueError(f"{option} cannot split these labels: {error}") from None
+    return [(0, train, test)]
+
+
+def option_errors(seeds, cv, test_size, n_jobs):
+    """What no run could use, checked before anything is written: option
+    name to (the first bad value, what is valid), for :func:`run_study` and
+    the command line to phrase."""
+    errors = {}
+
+    def whole(value):
+        return isinstance(value, Integral) and not isinstance(value, bool)
+
+    bad = [s for s in seeds if not (whole(s) and 0 <= s < 2**32)]
+    if bad:
+        errors["seeds"] = (
+            bad[0],
+            "is not a seed; seeds are integers from 0 to 2**32 - 1, which "
+            "numpy's RandomState takes",
+        )
+    if cv is not None and not (whole(cv) and cv >= 2):
+        errors["cv"] = (
+            cv,
+            "is not a number of folds; use an integer of at least 2, or no cv "
+            "for one held-out split",
+        )
+    share = isinstance(test_size, Real) and not isinstance(test_size, bool)
+    if cv is None and not (share and 0 < test_size < 1):
+        errors["test_size"] = (
+            test_size,
+            "is not a share of the images; hold out a number between 0 and 1, "
+            "such as 0.3",
+        )
+    if n_jobs is not None and not (whole(n_jobs) and n_jobs != 0):
+        errors["n_jobs"] = (
+            n_jobs,
+            "is not a number of runs side by side; use a positive integer, or "
+            "-1 for one per CPU core",
+        )
+    return errors
+
+
+def file_in_the_way(folder):
+    """The file at ``folder`` or at one of its parents, or None: where a
+    folder is to be made."""
+    folder = Path(folder)
+    blocking = (p for p in (folder, *folder.parents) if p.exists() and not p.is_dir())
+    return next(blocking, None)

@@ -19,19 +19,23 @@ class's weight.
 __all__ = ["fit_method", "parse_method", "plot", "run_study", "summarize"]
 
 import csv
-from numbers import Integral
+import io
+import json
+from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from ._files import write_atomic
 from ._methods import (  # noqa: F401 (re-exported)
     BASES,
+    file_in_the_way,
     fit_method,
     imblearn_resample,
     make_sampler,
+    option_errors,
     parse_method,
     score,
+    splits,
 )
 
 # The simple fixes, the recipe's candidates (docs: "a recipe per regime")
@@ -58,18 +62,6 @@ FIELDS = (
 )
 
 
-def splits(y, seed, cv, test_size):
-    """(fold, train, test) indices: a held-out split, or stratified k-fold."""
-    index = np.arange(len(y))
-    if cv is not None:
-        folds = StratifiedKFold(cv, shuffle=True, random_state=seed).split(index, y)
-        return [(k, train, test) for k, (train, test) in enumerate(folds)]
-    train, test = train_test_split(
-        index, test_size=test_size, stratify=y, random_state=seed
-    )
-    return [(0, train, test)]
-
-
 def one_run(method, seed, fold, X, y, train, test):
     """Fit on ``train``, score on ``test``: one row of the results."""
     model, resample_s, fit_s, _ = fit_method(method, seed, X[train], y[train])
@@ -84,41 +76,70 @@ def read_done(path):
 
     A last line cut off by an interruption (no newline at its end) is
     removed from the file, so that the next row starts on a line of its own.
+    Any other line that does not read as a finished run is an error that
+    names the file and the line: nothing is counted as done from it.
     """
     if not path.exists():
         return []
-    text = path.read_text()
-    if text and not text.endswith("\n"):
-        text = text[: text.rfind("\n") + 1]
-        write_atomic(path, lambda p: p.write_text(text))
-    if not text:
-        # Killed before its header was whole: a file that holds no run.
-        path.unlink()
-        return []
-    header = text.partition("\n")[0].split(",")
-    if header != list(FIELDS):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path} is not a results file of this study: it is not text (byte "
+            f"{error.start} is not UTF-8). Choose another output folder, or "
+            "remove the file."
+        ) from None
+    whole = text[: text.rfind("\n") + 1]
+    header = text.partition("\n")[0].rstrip("\r").split(",")  # csv ends rows in \r\n
+    # A header cut short is a file of this study that holds no run.
+    if header != list(FIELDS) and (whole or not ",".join(FIELDS).startswith(text)):
         raise ValueError(
             f"{path} is not a results file of this study: its first line is "
             f"{','.join(header)!r}, not {','.join(FIELDS)!r}. Choose another "
             "output folder, or remove the file."
         )
-    with open(path, newline="") as f:
-        return [r for r in csv.DictReader(f) if all(r.get(k) for k in FIELDS)]
+    reader = csv.reader(io.StringIO(whole, newline=""))
+    next(reader, None)
+    rows = [_parse_row(path, reader.line_num, values) for values in reader if values]
+    if not whole:
+        path.unlink()
+    elif whole != text:
+        write_atomic(path, lambda p: p.write_text(whole))
+    return rows
+
+
+def _parse_row(path, line, values):
+    row = dict(zip(FIELDS, values, strict=False))
+    try:
+        if len(values) != len(FIELDS) or not row["method"]:
+            raise ValueError
+        row["seed"], row["fold"] = int(row["seed"]), int(row["fold"])
+        row.update({k: float(row[k]) for k in FIELDS[3:]})
+    except ValueError:
+        raise ValueError(
+            f"{path}, line {line}, is not a finished run: {','.join(values)!r} "
+            f"does not read as {','.join(FIELDS)} (a method, two integers, five "
+            "numbers). Repair or remove the line; a removed run is run again."
+        ) from None
+    return row
 
 
 def check_setup(path, setup):
     """Refuse to resume a results file written for other data or settings."""
-    import json
-
-    if path.exists():
-        before = json.loads(path.read_text())
-        if before != setup:
-            raise ValueError(
-                f"{path.parent} holds a study of other data or settings "
-                f"({before}); choose another output folder to study {setup}."
-            )
-    else:
-        write_atomic(path, lambda p: p.write_text(json.dumps(setup, sort_keys=True)))
+    if not path.exists():
+        return
+    try:
+        before = json.loads(path.read_bytes())
+    except ValueError:  # not UTF-8, or not JSON
+        raise ValueError(
+            f"{path} does not read as the settings of a study (JSON); choose "
+            "another output folder, or remove the file."
+        ) from None
+    if before != setup:
+        raise ValueError(
+            f"{path.parent} holds a study of other data or settings "
+            f"({before}); choose another output folder to study {setup}."
+        )
 
 
 def describe(X, y, cv, test_size):
@@ -219,17 +240,10 @@ def run_study(
         One per run of ``methods`` and ``seeds`` (and fold), finished before
         or now; the file keeps every run it ever finished.
     """
-    from pathlib import Path
-
     import joblib
 
-    if cv is not None and (
-        isinstance(cv, bool) or not isinstance(cv, Integral) or cv < 2
-    ):
-        raise ValueError(
-            f"cv={cv!r} is not a number of folds; use an integer of at least 2, "
-            "or None for one held-out split."
-        )
+    for name, (value, rule) in option_errors(seeds, cv, test_size, n_jobs).items():
+        raise ValueError(f"{name}={value!r} {rule}.")
     if methods is None:
         methods = default_methods(y)
     for name, values in (("methods", methods), ("seeds", seeds)):
@@ -247,21 +261,22 @@ def run_study(
             "method 'threshold' tunes a binary decision threshold; the data has "
             f"{len(np.unique(y))} classes."
         )
+    # Every split is drawn before anything is written.
+    plan = [
+        (seed, *split) for seed in seeds for split in splits(y, seed, cv, test_size)
+    ]
     path = Path(results) if results is not None else None
-    if path is not None:
-        check_setup(path.with_name("study.json"), describe(X, y, cv, test_size))
-    done = read_done(path) if path is not None else []
-    finished = {(r["method"], int(r["seed"]), int(r["fold"])) for r in done}
+    done = _start_results(path, describe(X, y, cv, test_size)) if path else []
+    finished = {(r["method"], r["seed"], r["fold"]) for r in done}
     tasks = [
         (method, seed, fold, X, y, train, test)
-        for seed in seeds
-        for fold, train, test in splits(y, seed, cv, test_size)
+        for seed, fold, train, test in plan
         for method in methods
         if (method, seed, fold) not in finished
     ]
     # The report covers the runs asked for; the file keeps every run.
     asked = set(seeds)
-    rows = [dict(r) for r in done if r["method"] in methods and int(r["seed"]) in asked]
+    rows = [r for r in done if r["method"] in methods and r["seed"] in asked]
     log(f"{len(tasks)} runs to go, {len(rows)} done before")
     calls = (joblib.delayed(_one_thread_run)(*task) for task in tasks)
     if scheduler is not None:
@@ -274,6 +289,26 @@ def run_study(
         outputs = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(calls)
         rows += _collect(outputs, path, len(tasks), log)
     return rows
+
+
+def _start_results(path, setup):
+    """Check the results file and its folder, then make them ready: the
+    folder made and ``study.json`` written only once all is well."""
+    blocking = file_in_the_way(path.parent)
+    if blocking is not None or path.is_dir():
+        what = f"{blocking} is a file" if blocking else f"{path} is a folder"
+        raise ValueError(
+            f"results={str(path)!r} cannot be written: {what}. Give the name of "
+            "a CSV file in a folder, new or of the same study."
+        )
+    study_json = path.with_name("study.json")
+    check_setup(study_json, setup)
+    done = read_done(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not study_json.exists():
+        text = json.dumps(setup, sort_keys=True)
+        write_atomic(study_json, lambda p: p.write_text(text))
+    return done
 
 
 def _collect(outputs, path, total, log):

@@ -5,12 +5,13 @@ seconds.
 """
 
 import csv
+import re
 
 import numpy as np
 import pytest
 
 from gansampler.cli import main
-from gansampler.study import parse_method, run_study, summarize
+from gansampler.study import FIELDS, parse_method, run_study, summarize
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +170,74 @@ def test_smote_interpolates_sixteen_bit_images_without_wrapping():
     X_res, y_res = imblearn_resample(SMOTE(k_neighbors=2, random_state=0), X, y)
     assert X_res.dtype == np.uint16 and np.bincount(y_res).tolist() == [5, 5]
     assert 100 <= X_res[8:].min() and X_res[8:].max() <= 4000
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--seeds", "-1"], "--seeds -1 is not a seed; seeds are integers from 0"),
+        (["--seeds", "0", "4294967296"], "--seeds 4294967296 is not a seed"),
+        (["--cv", "1"], "--cv 1 is not a number of folds; use an integer of at"),
+        (["--test-size", "1.5"], "--test-size 1.5 is not a share of the images"),
+        (["--n-jobs", "0"], "--n-jobs 0 is not a number of runs side by side"),
+        (["--seeds", "0", "0"], r"seeds names \[0\] more than once"),
+        (["--methods", "gan"], "unknown method 'gan'"),
+        (["--test-size", "0.01"], "test_size=0.01 cannot split these labels"),
+        (["--cv", "50"], "cv=50 cannot split these labels"),
+    ],
+    ids=[
+        "seed",
+        "big-seed",
+        "cv",
+        "test-size",
+        "n-jobs",
+        "twice",
+        "method",
+        "few",
+        "folds",
+    ],
+)
+def test_every_option_is_checked_before_anything_is_written(
+    tmp_path, npz, capsys, args, message
+):
+    out = tmp_path / "out"
+    assert main(["study", "--data", str(npz), "--output", str(out)] + args) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not out.exists()
+
+
+def test_an_output_that_is_a_file_is_named(tmp_path, npz, capsys, small):
+    (tmp_path / "a_file.txt").write_text("notes")
+    for output in ("a_file.txt", "a_file.txt/study"):
+        path = tmp_path / output
+        assert main(["study", "--data", str(npz), "--output", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"--output {path}: {tmp_path / 'a_file.txt'} is a file" in err
+    assert (tmp_path / "a_file.txt").read_text() == "notes"
+    X, y = small
+    with pytest.raises(ValueError, match="results=.*a_file.txt is a file"):
+        run_study(X, y, ["none"], [0], tmp_path / "a_file.txt" / "results.csv")
+    with pytest.raises(ValueError, match="seeds=-1 is not a seed"):
+        run_study(X, y, ["none"], [0, -1], tmp_path / "s" / "results.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file.txt", "small.npz"]
+
+
+def test_a_results_file_that_does_not_parse_names_the_file_and_line(tmp_path, small):
+    X, y = small
+    results = tmp_path / "results.csv"
+    header = ",".join(FIELDS) + "\n"
+    good = "none,0,0,0.5,0.5,0.5,0.1,1.0\n"
+    cases = [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", r"results\.csv is not a results file.*not text"),
+        (header + good + "none,1,0,0.5,abc,0.5,0.1,1.0\n", r"results\.csv, line 3,"),
+        (header + "class_weight,x,0,0.5,0.5,0.5,0.1,1.0\n", r"results\.csv, line 2,"),
+        (header + "none,1,0,0.5\n", r"results\.csv, line 2, is not a finished run"),
+    ]
+    for content, message in cases:
+        data = content if isinstance(content, bytes) else content.encode()
+        results.write_bytes(data)
+        with pytest.raises(ValueError, match=message):
+            run_study(X, y, ["none", "class_weight"], [0, 1], results)
+        # Nothing run, counted or written: the file as it was, no study.json.
+        assert results.read_bytes() == data
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
