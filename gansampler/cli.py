@@ -4,10 +4,12 @@
     gansampler resample --sampler dcgan --input images/ --output more_images/
 
 A ``.npz`` in MedMNIST's form (``train_images``, ``train_labels`` and the
-other splits) gets its ``--split`` resampled and every other array copied
-as it is; an image folder (one subfolder per class) is written back as one.
-Output goes to a temporary name beside ``--output`` and is renamed at the
-end, so a failure leaves nothing behind.
+other splits) gets its ``--split`` resampled, or an image folder (one
+subfolder per class) is resampled whole. The output's form follows its
+name: an ``--output`` ending in ``.npz`` is a ``.npz`` (every other array of
+a ``.npz`` input copied as it is), any other name an image folder. Output
+goes to a temporary name beside ``--output`` and is renamed at the end, so
+a failure leaves nothing behind.
 """
 
 import argparse
@@ -264,9 +266,15 @@ def build_parser():
     )
     sub.add_argument("--sampler", required=True, choices=sorted(SAMPLERS))
     sub.add_argument("--input", required=True, help=".npz file or image folder")
-    sub.add_argument("--output", required=True, help="new .npz file or folder")
     sub.add_argument(
-        "--split", default="train", help="the .npz split to resample (default: train)"
+        "--output",
+        required=True,
+        help="new .npz file (a name ending in .npz) or image folder (any other)",
+    )
+    sub.add_argument(
+        "--split",
+        default="train",
+        help="the .npz split to resample, or to write a folder as (default: train)",
     )
     sub.add_argument(
         "--sampling-strategy",

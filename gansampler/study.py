@@ -204,7 +204,8 @@ def run_study(
     """Run every method on every seed (and fold); return the result rows.
 
     Rows already in ``results`` are kept and not run again; each new row is
-    appended as soon as its run finishes.
+    appended as soon as its run finishes. Every argument is checked, and
+    every split drawn, before anything is written.
 
     Parameters
     ----------
@@ -217,8 +218,8 @@ def run_study(
         ``DEFAULT_METHODS``, less ``threshold`` where ``y`` has more than two
         classes (it tunes a binary cut).
     seeds : sequence of int, default=(0, 1, 2)
-        Seeds, each once: each draws its own split and every estimator's
-        ``random_state``.
+        Seeds, each once, from 0 to 2**32 - 1: each draws its own split and
+        every estimator's ``random_state``.
     results : str, path or None, default=None
         CSV file of finished runs, to append to and resume from; a
         ``study.json`` beside it records the data and split settings, and a
@@ -226,9 +227,10 @@ def run_study(
     cv : int or None, default=None
         Stratified k-fold (k >= 2) instead of one held-out split.
     test_size : float, default=0.3
-        The held-out share, when ``cv`` is None.
+        The held-out share, in (0, 1), when ``cv`` is None.
     n_jobs : int, default=1
-        Runs side by side (joblib), each on one torch thread.
+        Runs side by side (joblib), each on one torch thread; -1 for one per
+        CPU core.
     scheduler : str or None, default=None
         Address of a Dask scheduler to run the runs on instead.
     log : callable, default=print

@@ -151,6 +151,8 @@ def test_sixteen_bit_images_keep_their_values(tmp_path):
         load_image_folder(tmp_path)
 
 
+# Tiny fits: the dtype is the point, not convergence.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_every_estimator_takes_uint16_images():
     # What a 16-bit folder gives: each estimator keeps uint16 and its range.
     from gansampler import CNNClassifier, FeatureSMOTESampler, SuperpixelSampler
