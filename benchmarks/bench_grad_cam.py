@@ -2,22 +2,25 @@
 
 A class-1 image holds a bright patch (a quarter of the side) in a random
 quadrant of uniform noise; a class-0 image holds none. ``CNNClassifier()``
-(defaults) is fitted on 200 training images per size; for 100 new images
-(50 with a patch) it prints, per layer, the mean share of the map's mass in
-the patch's quadrant and the fraction of images where that share is over
-one half. ``default`` is ``grad_cam``'s own choice of layer.
+(defaults but for the architecture) is fitted on 200 training images per
+size; for 100 new images (50 with a patch) it prints the mean share of the
+map's mass in the patch's quadrant and the fraction of images where that
+share is over one half, for ``grad_cam``'s default maps and, for
+comparison, the plain Grad-CAM map of each layer the default combines and of
+the last block (the usual Grad-CAM layer, the default before issue 24).
 
-    python bench_grad_cam.py --sides 16 32 48 64
+    python bench_grad_cam.py                          # light, resnet18; 28 32 64
+    python bench_grad_cam.py --architectures vgg resnet lenet5 --sides 28 32 64
 """
 
 import argparse
 
 import numpy as np
-import torch
 from _common import machine
 
 from gansampler import CNNClassifier
-from gansampler.inspection import grad_cam
+from gansampler._images import images_to_tensor, validate_images
+from gansampler.inspection import _default_layers, _forward_order, grad_cam
 
 
 def patches(side, n, seed):
@@ -42,27 +45,49 @@ def shares(maps, quadrant, side):
     return sums[np.arange(len(sums)), quadrant]
 
 
+def compared_layers(clf, X):
+    """Names of the default's fine and coarse layers, and of the last block."""
+    X, layout = validate_images(clf, X[:1], reset=False)
+    sample = images_to_tensor(X, layout)
+    names = {m: n for n, m in clf.module_.named_modules()}
+    fine, coarse = _default_layers(clf.module_, sample)
+    fired, _, _ = _forward_order(clf.module_, sample)
+    rows = [(f"fine: {names[m]}", names[m]) for m in fine]
+    if coarse is not None:
+        rows.append((f"coarse: {names[coarse]}", names[coarse]))
+    last = names[list(fired)[-1]]
+    if last not in [layer for _, layer in rows]:
+        rows.append((f"last block: {last}", last))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sides", type=int, nargs="+", default=[16, 32, 48, 64])
+    parser.add_argument("--sides", type=int, nargs="+", default=[28, 32, 64])
+    parser.add_argument("--architectures", nargs="+", default=["light", "resnet18"])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    print(f"# {machine()}")
-    print("| side | layer | mean share | share > 0.5 |")
-    print("|---|---|---|---|")
-    for side in args.sides:
-        X, y, _ = patches(side, 200, args.seed)
-        clf = CNNClassifier(random_state=args.seed).fit(X, y)
-        X_new, y_new, quadrant = patches(side, 100, args.seed + 1)
-        ones = y_new == 1
-        convs = [
-            n for n, m in clf.module_.named_modules() if isinstance(m, torch.nn.Conv2d)
-        ]
-        for layer in [None, *convs]:
-            maps = grad_cam(clf, X_new[ones], target=1, layer=layer)
-            s = shares(maps, quadrant[ones], side)
-            name = layer or "default"
-            print(f"| {side} | {name} | {s.mean():.2f} | {np.mean(s > 0.5):.2f} |")
+    print(f"# {machine()}, seed {args.seed}")
+    print("| architecture | side | maps | mean share | share > 0.5 |")
+    print("|---|---|---|---|---|")
+    for architecture in args.architectures:
+        for side in args.sides:
+            X, y, _ = patches(side, 200, args.seed)
+            clf = CNNClassifier(architecture=architecture, random_state=args.seed)
+            clf.fit(X, y)
+            X_new, y_new, quadrant = patches(side, 100, args.seed + 1)
+            ones = y_new == 1
+            accuracy = clf.score(X_new, y_new)
+            rows = [(f"**default** (accuracy {accuracy:.2f})", None)]
+            rows += compared_layers(clf, X_new)
+            for label, layer in rows:
+                maps = grad_cam(clf, X_new[ones], target=1, layer=layer)
+                s = shares(maps, quadrant[ones], side)
+                print(
+                    f"| {architecture} | {side} | {label} | {s.mean():.2f} "
+                    f"| {np.mean(s > 0.5):.2f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ __all__ = ["grad_cam"]
 BATCH_SIZE = 64
 
 
-# Layers that shrink a map without computing new features: the default layer
-# is the block before them.
+# Layers that shrink a map without computing new features: never one of the
+# default layers (the layers before them are).
 _POOLS = (
     nn.MaxPool2d,
     nn.AvgPool2d,
@@ -30,20 +30,22 @@ _POOLS = (
 )
 
 
-def _last_feature_map(module, sample):
-    """The module whose (N, C, H, W) output comes last in a forward pass,
-    pooling layers aside: the last convolutional block's output, whatever the
-    network (a Sequential's last activation, a ResNet's ``layer4``, a
-    DenseNet's ``features``)."""
-    fired = []
+def _forward_order(module, sample):
+    """The submodules with an (N, C, H, W) output, pooling layers aside, in
+    the order they first run in a forward pass; how often each ran; and the
+    size of the first convolution's input (the image the network sees)."""
+    fired, calls, seen_by_conv = {}, {}, []
+
+    def record(m, inputs, out):
+        if not (isinstance(out, torch.Tensor) and out.dim() == 4):
+            return
+        fired.setdefault(m, tuple(out.shape[2:]))
+        calls[m] = calls.get(m, 0) + 1
+        if isinstance(m, nn.Conv2d) and not seen_by_conv:
+            seen_by_conv.append(tuple(inputs[0].shape[2:]))
+
     hooks = [
-        m.register_forward_hook(
-            lambda m, _i, out: (
-                fired.append(m)
-                if isinstance(out, torch.Tensor) and out.dim() == 4
-                else None
-            )
-        )
+        m.register_forward_hook(record)
         for m in module.modules()
         if m is not module and not isinstance(m, _POOLS)
     ]
@@ -53,17 +55,39 @@ def _last_feature_map(module, sample):
     finally:
         for hook in hooks:
             hook.remove()
+    return fired, calls, (seen_by_conv[0] if seen_by_conv else None)
+
+
+def _default_layers(module, sample):
+    """The layers of ``layer=None``: (fine, coarse).
+
+    ``fine``: the convolutions at the first convolution's resolution (the
+    network's finest map); ``coarse``: the last layer whose map keeps at
+    least a quarter of the image's side in positions, both sides. Only
+    layers that run once per forward pass, from the first convolution on.
+    A network without a convolution falls back to its last (N, C, H, W)
+    output as the one layer."""
+    fired, calls, image = _forward_order(module, sample)
     if not fired:
         raise ValueError(
             "The classifier's network has no layer with a spatial (N, C, H, W) "
             "output for Grad-CAM; pass layer=, the name of such a layer."
         )
-    return fired[-1]
+    order = list(fired)
+    first = next((m for m in order if isinstance(m, nn.Conv2d)), None)
+    if first is None:
+        return [order[-1]], None
+    order = [m for m in order[order.index(first) :] if calls[m] == 1]
+    fine = [m for m in order if isinstance(m, nn.Conv2d) and fired[m] == fired[first]]
+    if not fine:  # the first convolution runs more than once per pass
+        return [order[-1] if order else list(fired)[-1]], None
+    wide = [
+        m for m in order if 4 * fired[m][0] >= image[0] and 4 * fired[m][1] >= image[1]
+    ]
+    return fine, (wide[-1] if wide else fine[-1])
 
 
-def _find_layer(module, layer, sample):
-    if layer is None:
-        return _last_feature_map(module, sample)
+def _find_layer(module, layer):
     if isinstance(layer, nn.Module):
         if not any(m is layer for m in module.modules()):
             raise ValueError("layer is a module that is not part of the classifier.")
@@ -107,6 +131,87 @@ def _check_spatial(module, chosen, activation, layout):
     )
 
 
+def _fitted_cnn(classifier):
+    """The fitted CNNClassifier that makes ``classifier``'s predictions:
+    itself, a ResampledClassifier's ``classifier_``, or the last step of a
+    Pipeline whose other steps are samplers (they do nothing at predict
+    time, so the images reach that step as they are)."""
+    estimator, name = classifier, "classifier"
+    while not hasattr(estimator, "module_"):
+        steps = getattr(estimator, "steps", None)
+        if isinstance(steps, list) and steps:
+            others = [
+                step for _, step in steps[:-1] if step not in (None, "passthrough")
+            ]
+            changes = [s for s in others if not hasattr(s, "fit_resample")]
+            if changes:
+                raise ValueError(
+                    f"{name} is a Pipeline with the step {changes[0]!r}, which "
+                    "changes the images before its classifier; grad_cam "
+                    "explains a CNNClassifier on the images it sees. Pass "
+                    f"{name}[-1] and X transformed by {name}[:-1]."
+                )
+            estimator, name = steps[-1][1], f"{name}[-1]"
+            continue
+        check_is_fitted(estimator)
+        if not hasattr(estimator, "classifier_"):
+            break
+        estimator, name = estimator.classifier_, f"{name}.classifier_"
+    from .neural_network import CNNClassifier
+
+    if not isinstance(estimator, CNNClassifier):
+        raise ValueError(
+            f"grad_cam needs a CNNClassifier, a ResampledClassifier or a "
+            f"Pipeline that ends in one; {name} is a "
+            f"{type(estimator).__name__}, which has no network to explain."
+        )
+    check_is_fitted(estimator, "module_")
+    return estimator
+
+
+class _Recorder:
+    """Forward hooks that keep each layer's output and its gradient.
+
+    The output is copied when the layer runs: a later in-place operation
+    (the built-in networks' ReLUs) would change it, while the gradient that
+    arrives is the one of the output as the layer gave it. A hook on the
+    output tensor, not a module backward hook, because those refuse the
+    in-place activations."""
+
+    def __init__(self, layers):
+        self.layers = layers
+        self.calls, self.activations, self.gradients = {}, {}, {}
+        self.hooks = [m.register_forward_hook(self._keep) for m in layers]
+
+    def _keep(self, module, _inputs, output):
+        self.calls[module] = self.calls.get(module, 0) + 1
+        self.activations[module] = output.detach().clone()
+        if output.requires_grad:
+            output.register_hook(lambda grad: self.gradients.__setitem__(module, grad))
+
+    def clear(self):
+        self.calls.clear()
+        self.activations.clear()
+        self.gradients.clear()
+
+    def remove(self):
+        for hook in self.hooks:
+            hook.remove()
+
+
+def _scaled(maps):
+    """Each map divided by its maximum (all-zero maps stay zero)."""
+    return maps / maps.flatten(1).max(1).values.clamp_min(1e-12)[:, None, None]
+
+
+def _cam(activation, gradient, size):
+    """Grad-CAM of one layer, upsampled to ``size`` and scaled to [0, 1]."""
+    weights = gradient.mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights * activation).sum(1, keepdim=True))
+    cam = F.interpolate(cam, size=size, mode="bilinear", align_corners=False)
+    return _scaled(cam[:, 0])
+
+
 def grad_cam(classifier, X, target=None, layer=None):
     """Grad-CAM maps of a fitted classifier: where each image's evidence lies.
 
@@ -114,28 +219,44 @@ def grad_cam(classifier, X, target=None, layer=None):
     convolutional layer's output, averaged over each channel's positions,
     weighs that channel's activation map; the rectified sum, upsampled
     bilinearly to the image's size and scaled to [0, 1] per image, is the
-    map (Selvaraju et al., ICCV 2017).
+    map (Selvaraju et al., ICCV 2017). By default two depths of the network
+    are combined, so that the map localises on small images too (see
+    ``layer``).
+
+    Read more in the :ref:`User Guide <grad_cam>`.
 
     Parameters
     ----------
-    classifier : CNNClassifier
-        A fitted classifier (any architecture with a convolutional layer).
+    classifier : CNNClassifier, ResampledClassifier or Pipeline
+        A fitted CNNClassifier (any architecture with a convolutional
+        layer), or a fitted estimator that predicts with one: a
+        ResampledClassifier (its ``classifier_`` is explained) or an
+        imbalanced-learn Pipeline of samplers ending in a CNNClassifier.
     X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
         Images like the training images.
     target : label, array-like of shape (n,) or None, default=None
         The class whose evidence to show, one for all images or one per
         image; ``None`` shows each image's predicted class.
     layer : str, torch.nn.Module or None, default=None
-        The layer, by its name in ``classifier.module_.named_modules()``
-        (for example ``"features.layer3"`` of a ResNet) or as the module.
-        ``None`` takes the last convolutional block's output: the module
-        whose 4-D output comes last in a forward pass, pooling layers aside
-        (the last activation of the built-in networks, ``layer4`` of a
-        ResNet, ``features`` of a DenseNet), as Grad-CAM's authors did.
-        Its units must see less than the whole image for the map to
-        localise anything: with the built-in ``"light"`` network that holds
-        from about 64x64 pixels on; for smaller images, or a ResNet whose
-        last stage is 1x1 there, pass an earlier layer. See the user guide.
+        ``None`` multiplies two Grad-CAM maps, each upsampled and scaled to
+        [0, 1]: a *fine* one, the mean of the maps of the convolutions at
+        the network's finest resolution (those at the first convolution's
+        output size: the first block of ``"light"``, ``"vgg"`` and
+        ``"resnet"``, the stem of a ResNet or DenseNet backbone), and a
+        *coarse* one, at the last layer whose map still has at least a
+        quarter of the image's side in positions (the last block of
+        ``"light"``, ``layer1`` of ResNet-18 on 28 to 64 pixels). The
+        product is high where the first layers see detail *and* the deep
+        layer places the class's evidence; it is scaled to [0, 1] again.
+        The last block alone (Grad-CAM's authors' layer) sees nearly the
+        whole of a small image from every position, and the first layers
+        alone light up texture everywhere: on images of 28 to 64 pixels
+        whose class is a small patch, the product put most of the map in
+        the patch's quadrant for 90 to 100% of images, each alone for as
+        few as 0% (``benchmarks/bench_grad_cam.py``, the user guide).
+        A layer, by its name in ``classifier.module_.named_modules()`` (for
+        example ``"features.layer3"`` of a ResNet) or as the module, gives
+        that layer's plain Grad-CAM map.
 
     Returns
     -------
@@ -146,13 +267,22 @@ def grad_cam(classifier, X, target=None, layer=None):
     Raises
     ------
     ValueError
-        If ``layer`` is not in the network, or gives one position per image
-        (a map that would be the same everywhere), or ``target`` holds a
-        label that is not in ``classes_``.
+        If ``classifier`` holds no CNNClassifier, ``layer`` is not in the
+        network, or gives one position per image (a map that would be the
+        same everywhere), or ``target`` holds a label that is not in
+        ``classes_``.
 
     See Also
     --------
     gansampler.plotting.plot_cam : the maps over their images.
+
+    References
+    ----------
+    .. [1] R. R. Selvaraju et al., "Grad-CAM: Visual Explanations from Deep
+       Networks via Gradient-based Localization", ICCV 2017.
+    .. [2] P.-T. Jiang et al., "LayerCAM: Exploring Hierarchical Class
+       Activation Maps for Localization", IEEE TIP 30, 2021 (maps of
+       shallow layers localise finely, of deep layers coarsely).
 
     Examples
     --------
@@ -167,7 +297,7 @@ def grad_cam(classifier, X, target=None, layer=None):
     >>> grad_cam(clf, X[:3], target=1).shape
     (3, 16, 16)
     """
-    check_is_fitted(classifier, "module_")
+    classifier = _fitted_cnn(classifier)
     X, layout = validate_images(classifier, X, reset=False)
     images = images_to_tensor(X, layout)
     module = classifier.module_
@@ -179,30 +309,25 @@ def grad_cam(classifier, X, target=None, layer=None):
             )
         )
     device = usable_device(classifier.device_)
-    seen = {}
-
-    def keep(_module, _inputs, output):
-        # A hook on the output tensor, not a module backward hook: the
-        # built-in networks' activations work in place, which those refuse.
-        seen["calls"] = seen.get("calls", 0) + 1
-        seen["activation"] = output
-        if output.requires_grad:
-            output.register_hook(lambda grad: seen.__setitem__("gradient", grad))
-
-    hooks = []
+    size = (layout.height, layout.width)
+    recorder = None
     maps = []
     try:
         module.to(device).eval()
-        chosen = _find_layer(module, layer, images[:1].to(device))
-        hooks.append(chosen.register_forward_hook(keep))
+        if layer is None:
+            fine, coarse = _default_layers(module, images[:1].to(device))
+        else:
+            fine, coarse = [_find_layer(module, layer)], None
+        recorder = _Recorder(list(dict.fromkeys([*fine, coarse] if coarse else fine)))
         for start in range(0, len(images), BATCH_SIZE):
             batch = images[start : start + BATCH_SIZE].to(device)
-            # Gradients must reach the layer even where its weights are frozen.
+            # Gradients must reach the layers even where weights are frozen.
             batch.requires_grad_(True)
-            seen.clear()
+            recorder.clear()
             with torch.enable_grad():
                 logits = module(batch)
-                _check_called_once(module, chosen, seen.get("calls", 0))
+                for chosen in recorder.layers:
+                    _check_called_once(module, chosen, recorder.calls.get(chosen, 0))
                 wanted = (
                     logits.argmax(1)
                     if index is None
@@ -210,21 +335,18 @@ def grad_cam(classifier, X, target=None, layer=None):
                 )
                 module.zero_grad(set_to_none=True)
                 logits.gather(1, wanted[:, None]).sum().backward()
-            activation, gradient = seen["activation"], seen["gradient"]
-            _check_spatial(module, chosen, activation, layout)
-            weights = gradient.mean(dim=(2, 3), keepdim=True)
-            cam = F.relu((weights * activation).sum(1, keepdim=True)).detach()
-            cam = F.interpolate(
-                cam,
-                size=(layout.height, layout.width),
-                mode="bilinear",
-                align_corners=False,
-            )[:, 0]
-            peak = cam.flatten(1).max(1).values.clamp_min(1e-12)[:, None, None]
-            maps.append((cam / peak).cpu())
+            _check_spatial(module, fine[0], recorder.activations[fine[0]], layout)
+            cams = {
+                m: _cam(recorder.activations[m], recorder.gradients[m], size)
+                for m in recorder.layers
+            }
+            cam = _scaled(torch.stack([cams[m] for m in fine]).mean(0))
+            if coarse is not None:
+                cam = _scaled(cam * cams[coarse])
+            maps.append(cam.detach().cpu())
     finally:
-        for hook in hooks:
-            hook.remove()
+        if recorder is not None:
+            recorder.remove()
         module.zero_grad(set_to_none=True)
         module.cpu().eval()
     return torch.cat(maps).numpy().astype(np.float32)
