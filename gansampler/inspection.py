@@ -63,7 +63,9 @@ def _default_layers(module, sample):
 
     ``fine``: the convolutions at the first convolution's resolution (the
     network's finest map); ``coarse``: the last layer whose map keeps at
-    least a quarter of the image's side in positions, both sides. Only
+    least a quarter of the image's side in positions, both sides, among the
+    outermost such layers (a ResNet's stage ``layer1``, not a convolution
+    inside the next stage's first block that runs before its stride). Only
     layers that run once per forward pass, from the first convolution on.
     A network without a convolution falls back to its last (N, C, H, W)
     output as the one layer."""
@@ -84,7 +86,11 @@ def _default_layers(module, sample):
     wide = [
         m for m in order if 4 * fired[m][0] >= image[0] and 4 * fired[m][1] >= image[1]
     ]
-    return fine, (wide[-1] if wide else fine[-1])
+    if not wide:  # a first convolution that already shrinks by more than 4
+        return fine, fine[-1]
+    depth = {m: name.count(".") for name, m in module.named_modules()}
+    outermost = min(depth[m] for m in wide)
+    return fine, [m for m in wide if depth[m] == outermost][-1]
 
 
 def _find_layer(module, layer):
