@@ -39,6 +39,20 @@ SAMPLERS = {
 }
 
 
+def _seed(text):
+    """--seed: an integer that numpy's RandomState takes, checked by
+    argparse, so that the error names the option rather than random_state."""
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = None
+    if seed is None or not 0 <= seed < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a seed; use an integer from 0 to 2**32 - 1"
+        )
+    return seed
+
+
 def make_sampler(name, seed, sampling_strategy="auto"):
     """The sampler called ``name``, with its defaults."""
     import importlib
@@ -281,7 +295,7 @@ def build_parser():
         default="auto",
         help="imbalanced-learn's sampling_strategy: a name or a ratio (default: auto)",
     )
-    sub.add_argument("--seed", type=int, default=0, help="random_state (default: 0)")
+    sub.add_argument("--seed", type=_seed, default=0, help="random_state (default: 0)")
     _add_image_size(sub)
     sub.set_defaults(
         run=resample,

@@ -109,6 +109,17 @@ def test_bad_input_leaves_no_output(tmp_path, capsys):
     assert "exists already" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["resample", "--sampler", "nope", "--input", "a", "--output", "b"])
+    # The seed is checked by the option (it blamed the sampler's
+    # random_state), before anything is read.
+    out = str(tmp_path / "seeded.npz")
+    for seed in ["-1", "2**32", "1.5"]:
+        with pytest.raises(SystemExit) as stop:
+            main(
+                ["resample", "--sampler", "ros", "--input", str(source)]
+                + ["--output", out, "--seed", seed]
+            )
+        assert stop.value.code == 2
+        assert f"argument --seed: '{seed}' is not a seed" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "in.npz",
         "notes.txt",
