@@ -6,8 +6,10 @@ quadrant of uniform noise; a class-0 image holds none. ``CNNClassifier()``
 size; for 100 new images (50 with a patch) it prints the mean share of the
 map's mass in the patch's quadrant and the fraction of images where that
 share is over one half, for ``grad_cam``'s default maps and, for
-comparison, the plain Grad-CAM map of each layer the default combines and of
-the last block (the usual Grad-CAM layer, the default before issue 24).
+comparison, the same product with plain Grad-CAM weights (the gradients at
+the image alone, no path), and the plain Grad-CAM map of each layer the
+default combines and of the last block (the usual Grad-CAM layer, the
+default before issue 24).
 
     python bench_grad_cam.py                          # light, resnet18; 28 32 64
     python bench_grad_cam.py --architectures vgg resnet lenet5 --sides 28 32 64
@@ -18,6 +20,7 @@ import argparse
 import numpy as np
 from _common import machine
 
+import gansampler.inspection
 from gansampler import CNNClassifier
 from gansampler._images import images_to_tensor, validate_images
 from gansampler.inspection import _default_layers, _forward_order, grad_cam
@@ -67,6 +70,7 @@ def main():
     parser.add_argument("--architectures", nargs="+", default=["light", "resnet18"])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    default_steps = gansampler.inspection.PATH_STEPS
     print(f"# {machine()}, seed {args.seed}")
     print("| architecture | side | maps | mean share | share > 0.5 |")
     print("|---|---|---|---|---|")
@@ -78,16 +82,23 @@ def main():
             X_new, y_new, quadrant = patches(side, 100, args.seed + 1)
             ones = y_new == 1
             accuracy = clf.score(X_new, y_new)
-            rows = [(f"**default** (accuracy {accuracy:.2f})", None)]
-            rows += compared_layers(clf, X_new)
-            for label, layer in rows:
-                maps = grad_cam(clf, X_new[ones], target=1, layer=layer)
+            rows = [(f"**default** (accuracy {accuracy:.2f})", None, default_steps)]
+            rows += [("default, plain weights", None, 1)]
+            rows += [(label, layer, 1) for label, layer in compared_layers(clf, X_new)]
+            for label, layer, steps in rows:
+                gansampler.inspection.PATH_STEPS = steps
+                try:
+                    maps = grad_cam(clf, X_new[ones], target=1, layer=layer)
+                except ValueError:  # a layer of one position per image
+                    print(f"| {architecture} | {side} | {label} | refused | |")
+                    continue
                 s = shares(maps, quadrant[ones], side)
                 print(
                     f"| {architecture} | {side} | {label} | {s.mean():.2f} "
                     f"| {np.mean(s > 0.5):.2f} |",
                     flush=True,
                 )
+            gansampler.inspection.PATH_STEPS = default_steps
 
 
 if __name__ == "__main__":

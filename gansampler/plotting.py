@@ -324,7 +324,8 @@ def plot_cam(X, maps, *, titles=None, n_cols=8, alpha=0.5, image_shape=None):
 
     maps : array-like of shape (n, H, W)
         One map per image in [0, 1], as :func:`gansampler.inspection.grad_cam`
-        returns them.
+        returns them (by default its fine and coarse maps multiplied, or
+        the map of the ``layer`` it was given), drawn as they are.
 
     titles : sequence of str or None, default=None
         A title per image, for example its true and predicted labels.

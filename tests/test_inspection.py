@@ -3,6 +3,7 @@
 import matplotlib
 import numpy as np
 import pytest
+import torch
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import Pipeline
 from sklearn.exceptions import NotFittedError
@@ -61,14 +62,14 @@ def test_default_maps_lie_in_the_quadrant_with_the_patch(architecture, side):
     X, y, _ = patches(48, seed=0, side=side)
     clf = CNNClassifier(
         architecture=architecture,
-        # For the suite's time, 48 images and 12 epochs instead of the
-        # default 500 steps; batches of 8 give those epochs 72 steps, which
+        # For the suite's time, 48 images and 10 epochs instead of the
+        # default 500 steps; batches of 8 give those epochs 60 steps, which
         # fit these images perfectly.
-        n_epochs=12,
+        n_epochs=10,
         batch_size=8,
         random_state=0,
     ).fit(X, y)
-    X_new, y_new, quadrant = patches(80, seed=10, side=side)
+    X_new, y_new, quadrant = patches(60, seed=10, side=side)
     assert clf.score(X_new, y_new) > 0.95
     ones = y_new == 1
     maps = grad_cam(clf, X_new[ones])  # defaults: the predicted class
@@ -78,16 +79,56 @@ def test_default_maps_lie_in_the_quadrant_with_the_patch(architecture, side):
     assert np.mean(shares > 0.5) >= 0.9, shares
 
 
+def integrated_cams(clf, X, names, steps=8):
+    """Grad-CAM maps of the layers ``names`` with the channel weights
+    averaged over ``steps`` images on the path from each image's flat mean
+    to the image, as the user guide describes grad_cam's default; computed
+    here on its own, for the predicted class."""
+    module = clf.module_.eval()
+    layers = dict(module.named_modules())
+    x = torch.as_tensor(X[:, None], dtype=torch.float32)
+    flat = x.mean(dim=(2, 3), keepdim=True)
+    weights, activations, classes, outputs = dict.fromkeys(names, 0), {}, None, {}
+    for step in range(steps, 0, -1):
+        hooks = [
+            layers[n].register_forward_hook(
+                lambda _m, _i, out, n=n: outputs.__setitem__(n, out)
+            )
+            for n in names
+        ]
+        logits = module(flat + step / steps * (x - flat))
+        for hook in hooks:
+            hook.remove()
+        classes = logits.argmax(1) if classes is None else classes
+        chosen = logits.gather(1, classes[:, None]).sum()
+        grads = torch.autograd.grad(chosen, [outputs[n] for n in names])
+        for n, grad in zip(names, grads, strict=True):
+            weights[n] = weights[n] + grad.mean(dim=(2, 3), keepdim=True) / steps
+        if step == steps:
+            activations = {n: outputs[n].detach() for n in names}
+    cams = {}
+    for n in names:
+        cam = torch.relu((weights[n] * activations[n]).sum(1, keepdim=True))
+        cam = torch.nn.functional.interpolate(
+            cam, size=X.shape[1:], mode="bilinear", align_corners=False
+        )
+        cams[n] = scaled(cam[:, 0].detach().numpy())
+    return cams
+
+
 def test_the_default_multiplies_fine_and_coarse_maps(fitted):
     # "light": the fine maps are its two convolutions at full resolution,
     # the coarse one its last block (8x8 on 32x32 images, a quarter).
     X, _, _ = patches(6, seed=4)
-    first, second, last = (
-        grad_cam(fitted, X, layer=name)
-        for name in ("features.0", "features.3", "features.19")
+    cams = integrated_cams(fitted, X, ["features.0", "features.3", "features.19"])
+    fine = scaled((cams["features.0"] + cams["features.3"]) / 2)
+    expected = scaled(fine * cams["features.19"])
+    np.testing.assert_allclose(grad_cam(fitted, X), expected, atol=1e-5)
+    # A layer named is that layer's plain Grad-CAM map (no path).
+    plain = integrated_cams(fitted, X, ["features.19"], steps=1)["features.19"]
+    np.testing.assert_allclose(
+        grad_cam(fitted, X, layer="features.19"), plain, atol=1e-5
     )
-    expected = scaled(scaled((first + second) / 2) * last)
-    np.testing.assert_allclose(grad_cam(fitted, X), expected, atol=1e-6)
 
 
 def test_targets_layers_and_errors(fitted):
@@ -123,11 +164,9 @@ def test_a_layer_of_one_position_is_refused():
         grad_cam(clf, X[:2], layer="features.layer4")
     # The default takes the stem's convolution (8x8) and layer1 (4x4, a
     # quarter of the side), not the last stage.
-    stem, layer1 = (
-        grad_cam(clf, X[:2], layer=name)
-        for name in ("features.conv1", "features.layer1")
-    )
-    np.testing.assert_allclose(grad_cam(clf, X[:2]), scaled(stem * layer1), atol=1e-6)
+    cams = integrated_cams(clf, X[:2] / 255, ["features.conv1", "features.layer1"])
+    expected = scaled(cams["features.conv1"] * cams["features.layer1"])
+    np.testing.assert_allclose(grad_cam(clf, X[:2]), expected, atol=1e-5)
     # A block's ReLU runs twice per forward pass (as in torchvision): its
     # activations and gradients cannot be paired, so it is refused.
     with pytest.raises(ValueError, match="'features.layer1.0.relu' runs 2 times"):
