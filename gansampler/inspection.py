@@ -18,7 +18,7 @@ __all__ = ["grad_cam"]
 
 BATCH_SIZE = 64
 # Steps of the path from a flat image to the image along which the default
-# maps' gradients are averaged: on the patch images of
+# maps' channel weights are averaged: on the patch images of
 # benchmarks/bench_grad_cam.py, 16 steps localised no better and 4 worse.
 PATH_STEPS = 8
 
@@ -214,23 +214,23 @@ def _scaled(maps):
     return maps / maps.flatten(1).max(1).values.clamp_min(1e-12)[:, None, None]
 
 
-def _cam(contributions, size):
-    """The rectified channel sum of ``contributions``, upsampled to ``size``
-    and scaled to [0, 1]."""
-    cam = F.relu(contributions.sum(1, keepdim=True))
+def _cam(activation, weights, size):
+    """Grad-CAM of one layer, upsampled to ``size`` and scaled to [0, 1]."""
+    cam = F.relu((weights * activation).sum(1, keepdim=True))
     cam = F.interpolate(cam, size=size, mode="bilinear", align_corners=False)
     return _scaled(cam[:, 0])
 
 
-def _gradients(module, recorder, batch, wanted, steps):
-    """Each recorded layer's output on ``batch`` and the gradient of the
-    wanted class's logit with respect to it. For ``steps > 1`` the gradient
-    is averaged over the images ``b + a (x - b)``, ``a = 1, (steps - 1) /
-    steps, ..., 1 / steps``, on the path from each image's flat mean ``b``,
-    and the outputs on ``b`` come too (else None). ``wanted(logits)`` gives
-    each image's class from the logits of the images themselves."""
+def _weights(module, recorder, batch, wanted, steps):
+    """Each recorded layer's channel weights and its activations on
+    ``batch``: the gradient of the wanted class's logit averaged over
+    positions (Grad-CAM) and, for ``steps > 1``, over the images
+    ``b + a (x - b)``, ``a = 1, (steps - 1) / steps, ..., 1 / steps``, on the
+    path from each image's flat mean ``b`` (integrated gradients).
+    ``wanted(logits)`` gives the class of each image from the logits of the
+    images themselves (``a = 1``, the first step)."""
     flat = batch.mean(dim=(2, 3), keepdim=True)
-    gradients, activations, classes = {}, {}, None
+    weights, activations, classes = {}, {}, None
     for step in range(steps, 0, -1):
         # Gradients must reach the layers even where weights are frozen.
         x = (flat + step / steps * (batch - flat)).requires_grad_(True)
@@ -245,24 +245,20 @@ def _gradients(module, recorder, batch, wanted, steps):
         if step == steps:
             activations = dict(recorder.activations)
         for m in recorder.layers:
-            share = recorder.gradients[m] / steps
-            gradients[m] = gradients[m] + share if m in gradients else share
-    if steps == 1:
-        return gradients, activations, None
-    recorder.clear()
-    with torch.no_grad():
-        module(flat.expand_as(batch).contiguous())
-    return gradients, activations, dict(recorder.activations)
+            mean = recorder.gradients[m].mean(dim=(2, 3), keepdim=True) / steps
+            weights[m] = weights[m] + mean if m in weights else mean
+    return weights, activations
 
 
 def grad_cam(classifier, X, target=None, layer=None):
     """Grad-CAM maps of a fitted classifier: where each image's evidence lies.
 
-    Grad-CAM (Selvaraju et al., ICCV 2017) weighs a convolutional layer's
-    channels by the gradient of the target class's logit averaged over
-    positions; the rectified weighted sum, upsampled bilinearly to the
-    image's size and scaled to [0, 1] per image, is the map. By default two
-    layers are combined, with integrated gradients, so that the map
+    The gradient of the target class's logit with respect to a
+    convolutional layer's output, averaged over each channel's positions,
+    weighs that channel's activation map; the rectified sum, upsampled
+    bilinearly to the image's size and scaled to [0, 1] per image, is the
+    map (Selvaraju et al., ICCV 2017). By default two depths of the network
+    are combined and the weights are integrated gradients, so that the map
     localises on images of 28 pixels too (see ``layer``).
 
     Read more in the :ref:`User Guide <grad_cam>`.
@@ -282,26 +278,30 @@ def grad_cam(classifier, X, target=None, layer=None):
     layer : str, torch.nn.Module or None, default=None
         A layer, by its name in ``classifier.module_.named_modules()`` (for
         example ``"features.layer3"`` of a ResNet) or as the module, gives
-        that layer's Grad-CAM map. ``None`` multiplies the maps of two
-        depths, each scaled to [0, 1], and scales the product again:
+        that layer's Grad-CAM map. ``None`` multiplies two maps, each scaled
+        to [0, 1], and scales the product again:
 
-        - *fine*: the mean map of the convolutions at the first
-          convolution's output size, the network's finest (the first block
-          of ``"light"``, the stem of a ResNet);
-        - *coarse*: the map of the last, outermost layer whose output keeps
-          at least a quarter of the image's side in positions (the last
-          block of ``"light"``, ``layer1`` of ResNet-18).
+        - *fine*: the mean map of the convolutions at the network's finest
+          resolution, the first convolution's output size (the first block
+          of ``"light"``, ``"vgg"`` and ``"resnet"``, the stem of a ResNet
+          or DenseNet backbone);
+        - *coarse*: the map of the last layer whose output keeps at least a
+          quarter of the image's side in positions, the outermost such
+          layer (the last block of ``"light"``, ``layer1`` of ResNet-18).
 
-        Their maps are integrated gradients at the layer (Sundararajan et
-        al., 2017): position by position, the change of the layer's output
-        from the image's flat mean (its mean value in every pixel) to the
-        image, times the gradient averaged over 8 images on the straight
-        path between them, summed over channels and rectified. Gradients at
-        the image alone can point away from the evidence of a network that
-        is sure of its class. On 28 to 64 pixel images whose class is a
-        small patch, the default put most of the map in the patch's
-        quadrant for 90 to 100% of images (``"light"`` and ``"resnet18"``),
-        the last block's Grad-CAM for 0 to 92%; see the user guide.
+        Their channel weights are the gradients averaged over 8 images on
+        the straight path from each image's flat mean (its mean value in
+        every pixel) to the image (integrated gradients, Sundararajan et
+        al., 2017, as in Integrated Grad-CAM), not at the image alone: a
+        network sure of its class can have gradients there that point away
+        from the evidence. The product is high where the first layers see
+        detail *and* the deep layer places the evidence; the last block
+        alone (Grad-CAM's usual layer) sees nearly all of a small image from
+        every position, and the first layers alone light up texture
+        everywhere. On 28 to 64 pixel images whose class is a small patch,
+        the default put most of the map in the patch's quadrant for 90 to
+        100% of images with ``"light"`` and ``"resnet18"``, the last block
+        for 0 to 92% (``benchmarks/bench_grad_cam.py``; the user guide).
 
     Returns
     -------
@@ -327,7 +327,10 @@ def grad_cam(classifier, X, target=None, layer=None):
        Networks via Gradient-based Localization", ICCV 2017.
     .. [2] M. Sundararajan, A. Taly and Q. Yan, "Axiomatic Attribution for
        Deep Networks", ICML 2017 (integrated gradients).
-    .. [3] P.-T. Jiang et al., "LayerCAM: Exploring Hierarchical Class
+    .. [3] S. Sattarzadeh et al., "Integrated Grad-CAM: Sensitivity-Aware
+       Visual Explanation of Deep Convolutional Networks via Integrated
+       Gradient-Based Scoring", ICASSP 2021.
+    .. [4] P.-T. Jiang et al., "LayerCAM: Exploring Hierarchical Class
        Activation Maps for Localization", IEEE TIP 30, 2021 (maps of
        shallow layers localise finely, of deep layers coarsely).
 
@@ -375,18 +378,9 @@ def grad_cam(classifier, X, target=None, layer=None):
                     return logits.argmax(1)
                 return index[start : start + len(logits)].to(logits.device)
 
-            grads, outputs, flats = _gradients(module, recorder, batch, wanted, steps)
-            _check_spatial(module, fine[0], outputs[fine[0]], layout)
-            if flats is None:  # Grad-CAM: channels weighted by mean gradients
-                cams = {
-                    m: _cam(grads[m].mean(dim=(2, 3), keepdim=True) * outputs[m], size)
-                    for m in recorder.layers
-                }
-            else:  # integrated gradients, position by position
-                cams = {
-                    m: _cam(grads[m] * (outputs[m] - flats[m]), size)
-                    for m in recorder.layers
-                }
+            weights, activations = _weights(module, recorder, batch, wanted, steps)
+            _check_spatial(module, fine[0], activations[fine[0]], layout)
+            cams = {m: _cam(activations[m], weights[m], size) for m in recorder.layers}
             cam = _scaled(torch.stack([cams[m] for m in fine]).mean(0))
             if coarse is not None:
                 cam = _scaled(cam * cams[coarse])

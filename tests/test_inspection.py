@@ -79,43 +79,36 @@ def test_default_maps_lie_in_the_quadrant_with_the_patch(architecture, side):
     assert np.mean(shares > 0.5) >= 0.9, shares
 
 
-def layer_cams(clf, X, names, steps=8):
-    """Maps of the layers ``names`` for the predicted class, computed here on
-    their own as the user guide describes them: for ``steps=1`` Grad-CAM;
-    else integrated gradients at each layer, from each image's flat mean."""
+def integrated_cams(clf, X, names, steps=8):
+    """Grad-CAM maps of the layers ``names`` with the channel weights
+    averaged over ``steps`` images on the path from each image's flat mean
+    to the image, as the user guide describes grad_cam's default; computed
+    here on its own, for the predicted class."""
     module = clf.module_.eval()
     layers = dict(module.named_modules())
     x = torch.as_tensor(X[:, None], dtype=torch.float32)
     flat = x.mean(dim=(2, 3), keepdim=True)
-    outputs, grads, classes = {}, dict.fromkeys(names, 0), None
-    hooks = [
-        layers[n].register_forward_hook(
-            lambda _m, _i, out, n=n: outputs.__setitem__(n, out)
-        )
-        for n in names
-    ]
-    try:
-        for step in range(steps, 0, -1):
-            logits = module(flat + step / steps * (x - flat))
-            classes = logits.argmax(1) if classes is None else classes
-            chosen = logits.gather(1, classes[:, None]).sum()
-            found = torch.autograd.grad(chosen, [outputs[n] for n in names])
-            for n, grad in zip(names, found, strict=True):
-                grads[n] = grads[n] + grad / steps
-            if step == steps:
-                at_x = {n: outputs[n].detach() for n in names}
-        with torch.no_grad():
-            module(flat.expand_as(x))
-    finally:
+    weights, activations, classes, outputs = dict.fromkeys(names, 0), {}, None, {}
+    for step in range(steps, 0, -1):
+        hooks = [
+            layers[n].register_forward_hook(
+                lambda _m, _i, out, n=n: outputs.__setitem__(n, out)
+            )
+            for n in names
+        ]
+        logits = module(flat + step / steps * (x - flat))
         for hook in hooks:
             hook.remove()
+        classes = logits.argmax(1) if classes is None else classes
+        chosen = logits.gather(1, classes[:, None]).sum()
+        grads = torch.autograd.grad(chosen, [outputs[n] for n in names])
+        for n, grad in zip(names, grads, strict=True):
+            weights[n] = weights[n] + grad.mean(dim=(2, 3), keepdim=True) / steps
+        if step == steps:
+            activations = {n: outputs[n].detach() for n in names}
     cams = {}
     for n in names:
-        if steps == 1:
-            parts = grads[n].mean(dim=(2, 3), keepdim=True) * at_x[n]
-        else:
-            parts = grads[n] * (at_x[n] - outputs[n])
-        cam = torch.relu(parts.sum(1, keepdim=True))
+        cam = torch.relu((weights[n] * activations[n]).sum(1, keepdim=True))
         cam = torch.nn.functional.interpolate(
             cam, size=X.shape[1:], mode="bilinear", align_corners=False
         )
@@ -127,12 +120,12 @@ def test_the_default_multiplies_fine_and_coarse_maps(fitted):
     # "light": the fine maps are its two convolutions at full resolution,
     # the coarse one its last block (8x8 on 32x32 images, a quarter).
     X, _, _ = patches(6, seed=4)
-    cams = layer_cams(fitted, X, ["features.0", "features.3", "features.19"])
+    cams = integrated_cams(fitted, X, ["features.0", "features.3", "features.19"])
     fine = scaled((cams["features.0"] + cams["features.3"]) / 2)
     expected = scaled(fine * cams["features.19"])
     np.testing.assert_allclose(grad_cam(fitted, X), expected, atol=1e-5)
-    # A layer named gives that layer's Grad-CAM map.
-    plain = layer_cams(fitted, X, ["features.19"], steps=1)["features.19"]
+    # A layer named is that layer's plain Grad-CAM map (no path).
+    plain = integrated_cams(fitted, X, ["features.19"], steps=1)["features.19"]
     np.testing.assert_allclose(
         grad_cam(fitted, X, layer="features.19"), plain, atol=1e-5
     )
@@ -171,7 +164,7 @@ def test_a_layer_of_one_position_is_refused():
         grad_cam(clf, X[:2], layer="features.layer4")
     # The default takes the stem's convolution (8x8) and layer1 (4x4, a
     # quarter of the side), not the last stage.
-    cams = layer_cams(clf, X[:2] / 255, ["features.conv1", "features.layer1"])
+    cams = integrated_cams(clf, X[:2] / 255, ["features.conv1", "features.layer1"])
     expected = scaled(cams["features.conv1"] * cams["features.layer1"])
     np.testing.assert_allclose(grad_cam(clf, X[:2]), expected, atol=1e-5)
     # A block's ReLU runs twice per forward pass (as in torchvision): its
