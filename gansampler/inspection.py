@@ -299,9 +299,10 @@ def grad_cam(classifier, X, target=None, layer=None):
         alone (Grad-CAM's usual layer) sees nearly all of a small image from
         every position, and the first layers alone light up texture
         everywhere. On 28 to 64 pixel images whose class is a small patch,
-        the default put most of the map in the patch's quadrant for 90 to
-        100% of images with ``"light"`` and ``"resnet18"``, the last block
-        for 0 to 92% (``benchmarks/bench_grad_cam.py``; the user guide).
+        the default put most of the map in the patch's quadrant for 100% of
+        images with ``"light"`` and ``"resnet18"`` (76 to 100% over three
+        seeds), the last block for 0 to 92% (``bench_grad_cam.py``; see
+        the user guide).
 
     Returns
     -------
