@@ -126,18 +126,26 @@ def _check_called_once(module, chosen, calls):
     )
 
 
-def _check_spatial(module, chosen, activation, layout):
+def _check_spatial(module, chosen, activation, layout, by_default):
     """Refuse a layer whose output is not an image of more than one position:
-    its map would be the same everywhere, which looks like an answer."""
+    its map would be the same everywhere, which looks like an answer.
+    ``by_default``: the layer is the default's finest, so no earlier one
+    would do."""
     if activation.dim() == 4 and activation.shape[2] * activation.shape[3] > 1:
         return
     name = next(n for n, m in module.named_modules() if m is chosen)
     shape = tuple(activation.shape[1:])
+    remedy = (
+        "The network's finest layer is already that coarse: these images are "
+        "too small to show where the evidence lies."
+        if by_default
+        else "Pass an earlier layer (a name in classifier.module_.named_modules()), "
+        "or larger images."
+    )
     raise ValueError(
         f"layer {name!r} gives outputs of shape {shape} per image for "
         f"{layout.height}x{layout.width} images; Grad-CAM needs a spatial "
-        "(C, H, W) output of more than one position. Pass an earlier layer "
-        "(a name in classifier.module_.named_modules()), or larger images."
+        f"(C, H, W) output of more than one position. {remedy}"
     )
 
 
@@ -380,7 +388,7 @@ def grad_cam(classifier, X, target=None, layer=None):
                 return index[start : start + len(logits)].to(logits.device)
 
             weights, activations = _weights(module, recorder, batch, wanted, steps)
-            _check_spatial(module, fine[0], activations[fine[0]], layout)
+            _check_spatial(module, fine[0], activations[fine[0]], layout, layer is None)
             cams = {m: _cam(activations[m], weights[m], size) for m in recorder.layers}
             cam = _scaled(torch.stack([cams[m] for m in fine]).mean(0))
             if coarse is not None:

@@ -167,6 +167,12 @@ def test_a_layer_of_one_position_is_refused():
     cams = integrated_cams(clf, X[:2] / 255, ["features.conv1", "features.layer1"])
     expected = scaled(cams["features.conv1"] * cams["features.layer1"])
     np.testing.assert_allclose(grad_cam(clf, X[:2]), expected, atol=1e-5)
+    # Images whose finest map is one position: with the default there is no
+    # earlier layer to pass (the error said to pass one).
+    tiny = rng.rand(16, 1, 1).astype(np.float32)
+    one = CNNClassifier(n_epochs=1, random_state=0).fit(tiny, np.arange(16) % 2)
+    with pytest.raises(ValueError, match="finest layer is already.*too small"):
+        grad_cam(one, tiny[:2])
     # A block's ReLU runs twice per forward pass (as in torchvision): its
     # activations and gradients cannot be paired, so it is refused.
     with pytest.raises(ValueError, match="'features.layer1.0.relu' runs 2 times"):
