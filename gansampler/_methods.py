@@ -229,23 +229,27 @@ def splits(y, seed, cv, test_size):
     return [(0, train, test)]
 
 
+def _whole(value):
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def is_seed(value):
+    """Whether ``value`` is a seed that numpy's RandomState takes."""
+    return _whole(value) and 0 <= value < 2**32
+
+
+SEED_RULE = "seeds are integers from 0 to 2**32 - 1, which numpy's RandomState takes"
+
+
 def option_errors(seeds, cv, test_size, n_jobs):
     """What no run could use, checked before anything is written: option
     name to (the first bad value, what is valid), for :func:`run_study` and
     the command line to phrase."""
     errors = {}
-
-    def whole(value):
-        return isinstance(value, Integral) and not isinstance(value, bool)
-
-    bad = [s for s in seeds if not (whole(s) and 0 <= s < 2**32)]
+    bad = [s for s in seeds if not is_seed(s)]
     if bad:
-        errors["seeds"] = (
-            bad[0],
-            "is not a seed; seeds are integers from 0 to 2**32 - 1, which "
-            "numpy's RandomState takes",
-        )
-    if cv is not None and not (whole(cv) and cv >= 2):
+        errors["seeds"] = (bad[0], f"is not a seed; {SEED_RULE}")
+    if cv is not None and not (_whole(cv) and cv >= 2):
         errors["cv"] = (
             cv,
             "is not a number of folds; use an integer of at least 2, or no cv "
@@ -258,7 +262,7 @@ def option_errors(seeds, cv, test_size, n_jobs):
             "is not a share of the images; hold out a number between 0 and 1, "
             "such as 0.3",
         )
-    if n_jobs is not None and not (whole(n_jobs) and n_jobs != 0):
+    if n_jobs is not None and not (_whole(n_jobs) and n_jobs != 0):
         errors["n_jobs"] = (
             n_jobs,
             "is not a number of runs side by side; use a positive integer, or "

@@ -200,14 +200,6 @@ def one_image_guard(module, images):
 INFERENCE_CHUNK = 32
 
 
-def fixed_chunks(n_samples):
-    """Index ranges of ``range(n_samples)`` for :func:`padded`, in order."""
-    return [
-        slice(start, min(start + INFERENCE_CHUNK, n_samples))
-        for start in range(0, n_samples, INFERENCE_CHUNK)
-    ]
-
-
 def padded(inputs):
     """``inputs`` (at most :data:`INFERENCE_CHUNK` of them) padded with zeros
     to exactly that many."""
@@ -215,6 +207,16 @@ def padded(inputs):
     if missing == 0:
         return inputs
     return torch.cat([inputs, inputs.new_zeros((missing, *inputs.shape[1:]))])
+
+
+def in_chunks(call, inputs, device):
+    """``(rows, outputs)`` of ``call`` on ``inputs``, chunk by chunk: each
+    chunk padded to :data:`INFERENCE_CHUNK` inputs on the way in and cut
+    back to its ``rows`` (a slice of ``inputs``) on the way out."""
+    for start in range(0, len(inputs), INFERENCE_CHUNK):
+        rows = slice(start, min(start + INFERENCE_CHUNK, len(inputs)))
+        out = call(padded(inputs[rows]).to(device, non_blocking=True))
+        yield rows, out[: rows.stop - rows.start]
 
 
 def infer(module, inputs, device, method=None):
@@ -231,9 +233,8 @@ def infer(module, inputs, device, method=None):
     try:
         module.to(device).eval()
         with torch.inference_mode():
-            for chunk in fixed_chunks(len(inputs)):
-                out = call(padded(inputs[chunk]).to(device, non_blocking=True))
-                outputs.append(out[: chunk.stop - chunk.start].float().cpu())
+            for _, out in in_chunks(call, inputs, device):
+                outputs.append(out.float().cpu())
     finally:
         module.cpu()
     return torch.cat(outputs)

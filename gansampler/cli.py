@@ -40,16 +40,16 @@ SAMPLERS = {
 
 
 def _seed(text):
-    """--seed: an integer that numpy's RandomState takes, checked by
-    argparse, so that the error names the option rather than random_state."""
+    """--seed, checked by argparse, so that the error names the option rather
+    than the sampler's random_state."""
+    from ._methods import SEED_RULE, is_seed
+
     try:
         seed = int(text)
     except ValueError:
         seed = None
-    if seed is None or not 0 <= seed < 2**32:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a seed; use an integer from 0 to 2**32 - 1"
-        )
+    if not is_seed(seed):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed; {SEED_RULE}")
     return seed
 
 
@@ -231,7 +231,8 @@ def study(args):
             "new folder, or an earlier study's folder to go on with it."
         )
     errors = option_errors(args.seeds, args.cv, args.test_size, args.n_jobs)
-    for name, (value, rule) in errors.items():
+    if errors:
+        name, (value, rule) = next(iter(errors.items()))
         raise ValueError(f"--{name.replace('_', '-')} {value} {rule}.")
     _require("matplotlib", "plot", "gansampler study (its results.png)")
     if args.scheduler is not None:

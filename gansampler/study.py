@@ -244,7 +244,9 @@ def run_study(
     """
     import joblib
 
-    for name, (value, rule) in option_errors(seeds, cv, test_size, n_jobs).items():
+    errors = option_errors(seeds, cv, test_size, n_jobs)
+    if errors:
+        name, (value, rule) = next(iter(errors.items()))
         raise ValueError(f"{name}={value!r} {rule}.")
     if methods is None:
         methods = default_methods(y)

@@ -15,11 +15,10 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from .._augment import random_affine
 from .._images import ImageLayout, check_labels, images_to_tensor, validate_images
 from .._torch import (
-    fixed_chunks,
+    in_chunks,
     make_generator,
     minibatches,
     one_image_guard,
-    padded,
     resolve_device,
     seeded,
     torch_seed,
@@ -366,9 +365,8 @@ def _evaluate(module, images, targets, device, weights, n_classes):
     with torch.no_grad():
         # The chunks of predict, so that the validation score is the one
         # predict would give.
-        for batch in fixed_chunks(len(targets)):
-            n = batch.stop - batch.start
-            logits = module(padded(images[batch]).to(device))[:n].float()
+        for batch, logits in in_chunks(module, images, device):
+            logits = logits.float()
             yb = targets[batch].to(device)
             wb = None if weights is None else weights[batch].to(device)
             losses.append(_weighted_cross_entropy(logits, yb, wb, "sum"))
