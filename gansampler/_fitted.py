@@ -20,3 +20,10 @@ def forget(estimator, kind):
     """Delete from ``estimator`` every field of the dataclass type ``kind``."""
     for field in dataclasses.fields(kind):
         estimator.__dict__.pop(field.name, None)
+
+
+def forget_public(estimator):
+    """Delete every fitted attribute (``name_``) of ``estimator``, also those
+    that imbalanced-learn and scikit-learn set during validation."""
+    for name in [k for k in vars(estimator) if k.endswith("_") and k[:2] != "__"]:
+        delattr(estimator, name)
