@@ -1,5 +1,15 @@
-"""The base class of every gansampler sampler."""
+"""The base class of every gansampler sampler.
 
+A sampler holds a *generator*: an object that learns from the training
+images (:meth:`Generator.fit`) and draws new images of a class
+(:meth:`Generator.draw`). The sampler itself is thin: its parameters, their
+validation, and which generator to build (``_make_generator``). This class
+does the rest for every sampler: it checks the images and the sampling
+strategy, composes the filter around the generator's draws, and returns the
+originals first, then the new images, in the caller's layout and dtype.
+"""
+
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,19 +20,17 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._filtering import (
-    FILTER_ATTRIBUTES,
-    FILTER_PARAMETERS,
-    keep_confident,
-    keep_confident_fit,
-)
+from ._docstrings import fill_doc
+from ._filtering import FILTER_TEXT, Filter
+from ._fitted import commit, forget, forget_public
+from ._generator import Generator, OwnHooks, Training
 from ._images import (
+    ImageLayout,
     check_labels,
     images_to_numpy,
     images_to_tensor,
     validate_images,
 )
-from ._torch import forget_fit
 from ._validation import (
     check_fits_in_memory,
     class_indices,
@@ -30,6 +38,15 @@ from ._validation import (
     plain,
     reject_bool_numbers,
 )
+
+
+@dataclass
+class SamplerState:
+    """A sampler's own fitted state, beside imbalanced-learn's attributes and
+    its generator's."""
+
+    _layout: ImageLayout
+    _generator: Generator
 
 
 def _binary_one_hot(y):
@@ -42,8 +59,9 @@ def _binary_one_hot(y):
     return array if (array.sum(axis=1) == 1).all() else None
 
 
+@fill_doc(FILTER_TEXT)
 class BaseImageSampler(BaseOverSampler):
-    __doc__ = f"""Base class for oversamplers that make new images of a class.
+    """Base class for oversamplers that make new images of a class.
 
     A subclass says only how to make ``n_samples`` new images from the real
     images of one class, in :meth:`_generate`; this class validates the
@@ -52,8 +70,10 @@ class BaseImageSampler(BaseOverSampler):
     exactly as imbalanced-learn does, and returns the original samples first,
     unchanged, followed by the new ones, in the caller's layout and dtype.
 
-    Samplers that learn from all classes at once (GANs) override
-    :meth:`_fit_generator`, which runs once before the per-class calls.
+    Samplers that learn from all classes at once override
+    :meth:`_fit_generator`, which runs once before the per-class calls. The
+    samplers of this package hold a generator object instead (see the user
+    guide's "How the samplers are built").
 
     Parameters
     ----------
@@ -62,12 +82,12 @@ class BaseImageSampler(BaseOverSampler):
         imbalanced-learn: a float (binary problems: the wanted ratio of
         minority to majority count), ``"auto"`` (= ``"not majority"``),
         ``"minority"``, ``"not minority"``, ``"not majority"``, ``"all"``, a
-        dict ``{{label: wanted count}}``, or a callable ``y -> dict``.
+        dict ``{label: wanted count}``, or a callable ``y -> dict``.
     random_state : int, RandomState instance or None, default=None
         Seeds everything the sampler draws.
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input.
-{FILTER_PARAMETERS.strip(chr(10))}
+    {filter_threshold, filter_classifier}
 
     Attributes
     ----------
@@ -75,7 +95,7 @@ class BaseImageSampler(BaseOverSampler):
         Number of new images made for each class.
     n_features_in_ : int
         Pixel values per image.
-{FILTER_ATTRIBUTES.strip(chr(10))}
+    {filter_rejection_rate_, filter_classifier_}
 
     Examples
     --------
@@ -189,14 +209,47 @@ class BaseImageSampler(BaseOverSampler):
             self._forget_fit()
             raise
 
-    def _fit(self, X, y, check_memory=False):
-        """Validate and learn (:meth:`_fit_generator`) without resampling.
+    def _forget_fit(self):
+        forget_public(self)
+        forget(self, SamplerState)
 
-        Returns the checked labels, what ``_fit_generator`` returned and the
-        random state, or leaves the sampler unfitted. Samplers that learn
-        (the GANs) fit through this. ``check_memory``: refuse, before
-        training, a ``sampling_strategy`` whose new samples would not fit in
-        memory (for a caller that makes them next).
+    def _make_generator(self):
+        """The generator this sampler holds, built from its parameters.
+
+        By default the sampler's own :meth:`_fit_generator` and
+        :meth:`_generate`; the samplers of this package return their own
+        generator objects.
+        """
+        return OwnHooks(self)
+
+    def _learn(self, X, y, rng):
+        """Fit a new generator on the checked ``X`` and ``y``; keep it."""
+        classes, targets = np.unique(y, return_inverse=True)
+        training = Training(
+            X=X,
+            labels=y,
+            images=images_to_tensor(X, self._layout),
+            targets=targets,
+            classes=classes,
+            layout=self._layout,
+            wanted=self.sampling_strategy_,
+            rng=rng,
+        )
+        generator = self._make_generator()
+        generator.fit(training)
+        for fitted in generator.attributes():
+            commit(self, fitted)
+        commit(self, SamplerState(self._layout, generator))
+        return training
+
+    def _fit(self, X, y, check_memory=False):
+        """Validate and fit the generator without resampling.
+
+        Returns the checked labels, the :class:`Training` and the random
+        state, or leaves the sampler unfitted. Samplers that learn (the GANs)
+        fit through this. ``check_memory``: refuse, before training, a
+        ``sampling_strategy`` whose new samples would not fit in memory (for
+        a caller that makes them next).
         """
         self._forget_fit()
         self._validate_params()
@@ -211,11 +264,60 @@ class BaseImageSampler(BaseOverSampler):
             self._check_class_sizes(y)
             if check_memory:
                 self._check_strategy_memory()
-            fitted = self._fit_generator(images_to_tensor(X, self._layout), y, rng)
+            training = self._learn(X, y, rng)
         except BaseException:
             self._forget_fit()
             raise
-        return y, fitted, rng
+        return y, training, rng
+
+    def _fit_resample(self, X, y):
+        rng = own_random_state(self.random_state)
+        self._check_class_sizes(y)
+        self._check_strategy_memory()
+        training = self._learn(X, y, rng)
+        stage = None
+        if self.filter_threshold is not None:
+            # Fitted after the generator, from the same random state.
+            stage = Filter.fit(self, X, y, rng)
+            self.filter_classifier_ = stage.judge
+        self.filter_rejection_rate_ = {}
+        new_X, new_y = [X], [y]
+        for label, n_samples in self.sampling_strategy_.items():
+            if n_samples == 0:
+                continue
+            index = int(np.flatnonzero(training.classes == label)[0])
+            real = training.images[torch.from_numpy(y == label)]
+
+            def draw(n, index=index, real=real, label=label):
+                made = self._generator.draw(
+                    np.full(n, index), rng, real, **self._draw_options()
+                )
+                self._check_generated(made, real, n, label)
+                return images_to_numpy(made, self._layout).reshape((n,) + X.shape[1:])
+
+            if stage is None:
+                made = draw(n_samples)
+            else:
+                made, rate = stage.keep(draw, label, n_samples)
+                self.filter_rejection_rate_[label] = rate
+            new_X.append(made)
+            new_y.append(np.full(n_samples, label, dtype=y.dtype))
+        return np.concatenate(new_X), np.concatenate(new_y)
+
+    def _sample(self, n_samples, y, random_state, **options):
+        """``n_samples`` new images of labels ``y`` from the fitted generator,
+        in the training images' layout; ``options`` go to its ``draw``."""
+        self._check_sample_call(n_samples)
+        class_index = self._class_index(n_samples, y)
+        rng = own_random_state(random_state)
+        options = {**self._draw_options(), **options}
+        made = self._generator.draw(class_index, rng, None, **options)
+        return images_to_numpy(made, self._layout)
+
+    def _draw_options(self):
+        """Keyword arguments of every draw: parameters that act after the
+        fit (FeatureGAN's ``decoding``); none by default."""
+        return {}
 
     # Checks of a call that draws from a fitted sampler (``sample``).
 
@@ -238,10 +340,6 @@ class BaseImageSampler(BaseOverSampler):
         super()._validate_params()
         reject_bool_numbers(self)
 
-    def _forget_fit(self):
-        """Delete everything a fit set; subclasses add their private state."""
-        forget_fit(self, "_layout")
-
     def _check_X_y(self, X, y, accept_sparse=None):
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         X, y, layout = validate_images(
@@ -249,35 +347,6 @@ class BaseImageSampler(BaseOverSampler):
         )
         self._layout = layout
         return X, y, binarize_y
-
-    def _fit_resample(self, X, y):
-        rng = own_random_state(self.random_state)
-        layout = self._layout
-        self._check_class_sizes(y)
-        self._check_strategy_memory()
-        images = images_to_tensor(X, layout)
-        self._fit_generator(images, y, rng)
-        judge = keep_confident_fit(self, X, y, rng)
-        self.filter_rejection_rate_ = {}
-        new_X, new_y = [X], [y]
-        for label, n_samples in self.sampling_strategy_.items():
-            if n_samples == 0:
-                continue
-            X_class = images[torch.from_numpy(y == label)]
-
-            def make(n, label=label, X_class=X_class):
-                made = self._generate_class(label, X_class, n, rng)
-                self._check_generated(made, X_class, n, label)
-                return images_to_numpy(made, layout).reshape((n,) + X.shape[1:])
-
-            if judge is None:
-                made = make(n_samples)
-            else:
-                made, rate = keep_confident(self, judge, label, make, n_samples)
-                self.filter_rejection_rate_[label] = rate
-            new_X.append(made)
-            new_y.append(np.full(n_samples, label, dtype=y.dtype))
-        return np.concatenate(new_X), np.concatenate(new_y)
 
     def _check_strategy_memory(self):
         check_fits_in_memory(
@@ -333,14 +402,6 @@ class BaseImageSampler(BaseOverSampler):
         rng : numpy.random.RandomState
             The sampler's random state.
         """
-
-    def _generate_class(self, label, X_class, n_samples, rng):
-        """Make new images of class ``label``; calls :meth:`_generate`.
-
-        Conditional generators, which need the label rather than the class's
-        images, override this instead.
-        """
-        return self._generate(X_class, n_samples, rng)
 
     def _generate(self, X_class, n_samples, rng):
         """Make ``n_samples`` new images of one class.

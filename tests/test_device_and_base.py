@@ -143,13 +143,13 @@ def test_failed_fit_resample_leaves_sampler_unfitted(name):
 def test_failed_refit_forgets_the_previous_fit():
     sampler = SuperpixelSampler(random_state=0)
     sampler.fit_resample(X[:, :6, :6], Y)
-    assert sampler.n_features_in_ == 36 and hasattr(sampler, "_params")
+    assert sampler.n_features_in_ == 36 and hasattr(sampler, "_generator")
     sampler.set_params(p_replace=(0.0, 2.0))
     with pytest.raises(ValueError, match="p_replace must be"):
         sampler.fit_resample(X, Y)
     assert_unfitted(sampler)
-    # Nor does it keep the ranges checked by the earlier fit.
-    assert not hasattr(sampler, "_params")
+    # Nor does it keep the generator (its ranges checked) of the earlier fit.
+    assert not hasattr(sampler, "_generator")
 
 
 def test_failed_parameter_validation_forgets_the_previous_fit():

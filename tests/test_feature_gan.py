@@ -15,7 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from gansampler import CNNClassifier, FeatureGANSampler
-from gansampler.over_sampling._gan import feature_sampler, feature_space
+from gansampler.over_sampling import _feature_gan
+from gansampler.over_sampling._features import space as feature_space
 
 RNG = np.random.RandomState(0)
 Y = np.array([0] * 12 + [1] * 4)
@@ -71,7 +72,9 @@ def test_decoder_reconstructs_the_images(digits, fitted):
     # The decoder of the real features comes closer to the images than
     # their mean does.
     features = torch.from_numpy(fitted.encode(X))
-    decoded = fitted._space.decode(features, torch.device("cpu")).numpy()[:, 0]
+    decoded = fitted._generator.space.decode(features, torch.device("cpu")).numpy()[
+        :, 0
+    ]
     error = np.mean((decoded - X) ** 2)
     baseline = np.mean((X.mean(axis=0) - X) ** 2)
     assert error < 0.5 * baseline
@@ -345,9 +348,9 @@ def test_decoding_does_not_change_the_training():
 
 
 def test_anchors_are_capped_per_class(monkeypatch):
-    monkeypatch.setattr(feature_sampler, "MAX_ANCHORS", 5)
+    monkeypatch.setattr(_feature_gan, "MAX_ANCHORS", 5)
     sampler = tiny().fit(GRAY, Y)
-    assert [len(sampler._anchors[i]) for i in (0, 1)] == [5, 4]
+    assert [len(sampler._generator.inner.anchors[i]) for i in (0, 1)] == [5, 4]
     assert sampler.sample(7, 0, random_state=0).shape == (7, 28, 28)
 
 

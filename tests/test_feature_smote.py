@@ -71,7 +71,7 @@ def test_no_member_is_its_own_neighbour_when_features_repeat():
     y = np.r_[np.zeros(40, int), np.ones(15, int)]
     sampler = FeatureSMOTESampler(k_neighbors=3, random_state=0)
     sampler.fit_resample(X, y)
-    neighbours = sampler._neighbours[1]
+    neighbours = sampler._generator.inner.neighbours[1]
     assert neighbours.shape == (15, 3)
     for i, row in enumerate(neighbours):
         assert i not in row

@@ -13,7 +13,8 @@ from gansampler import (
     InfoGANSampler,
     SuperpixelSampler,
 )
-from gansampler.over_sampling._gan import feature_space, steps, trainer
+from gansampler.over_sampling._features import space as feature_space
+from gansampler.over_sampling._gan import steps, trainer
 
 RNG = np.random.RandomState(0)
 Y = np.array([0] * 12 + [1] * 4)

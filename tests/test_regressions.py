@@ -7,7 +7,8 @@ from sklearn.model_selection import GridSearchCV
 
 from gansampler import CNNClassifier, DCGANSampler, FeatureGANSampler
 from gansampler.neural_network import _fit
-from gansampler.over_sampling._gan import feature_space, trainer
+from gansampler.over_sampling._features import space as feature_space
+from gansampler.over_sampling._gan import trainer
 
 RNG = np.random.RandomState(0)
 Y = np.array([0] * 12 + [1] * 4)
@@ -124,9 +125,9 @@ def test_small_images_are_scaled_per_channel(side):
     # Bug 6: images under 8 pixels a side were scaled per pixel.
     X = RNG.randint(0, 256, size=(16, side, side, 3)).astype(np.uint8)
     sampler = tiny(DCGANSampler).fit(X, Y)
-    assert sampler._scale.low.shape == (1, 3, 1, 1)
+    assert sampler._generator.scale.low.shape == (1, 3, 1, 1)
     table = tiny(DCGANSampler).fit(RNG.normal(size=(16, 7)), Y)
-    assert table._scale.low.shape == (1, 1, 1, 7)  # tabular: per column
+    assert table._generator.scale.low.shape == (1, 1, 1, 7)  # tabular: per column
 
 
 def test_a_fitted_search_is_an_extractor(digits):

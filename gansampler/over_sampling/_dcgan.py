@@ -1,11 +1,16 @@
 """DCGANSampler: oversample with a class-conditional DCGAN."""
 
-from ._gan.base import BaseGANSampler
-from ._gan.docs import GAN_ATTRIBUTES, GAN_PARAMETERS
+from .._docstrings import fill_doc
+from .._filtering import FILTER_TEXT
+from ..base import BaseImageSampler
+from ._gan.docs import GAN_TEXT
+from ._gan.generator import GAN_CONSTRAINTS, ConditionalGAN, GANSettings
+from ._mixins import SampleMixin
 
 
-class DCGANSampler(BaseGANSampler):
-    __doc__ = f"""Oversample minority classes with a class-conditional DCGAN.
+@fill_doc(GAN_TEXT, FILTER_TEXT)
+class DCGANSampler(SampleMixin, BaseImageSampler):
+    """Oversample minority classes with a class-conditional DCGAN.
 
     One generator learns every class, with the label as an extra input, so
     that a minority class of a few dozen images borrows the structure the
@@ -24,10 +29,20 @@ class DCGANSampler(BaseGANSampler):
 
     Parameters
     ----------
-{GAN_PARAMETERS}
+    {sampling_strategy, latent_dim, n_epochs, batch_size, learning_rate}
+
+    {discriminator_learning_rate, beta1, loss, spectral_norm, augment}
+
+    {balance_classes, n_filters, checkpoint_dir, checkpoint_every, image_shape}
+
+    {filter_threshold, filter_classifier, device, random_state, verbose}
+
     Attributes
     ----------
-{GAN_ATTRIBUTES}
+    {sampling_strategy_, classes_, generator_, discriminator_, history_}
+
+    {n_iter_, device_, n_features_in_, filter_rejection_rate_, filter_classifier_}
+
     See Also
     --------
     InfoGANSampler : the same engine with latent codes that steer the images.
@@ -65,3 +80,60 @@ class DCGANSampler(BaseGANSampler):
     >>> sampler.sample(3, y=1).shape
     (3, 8, 8)
     """
+
+    _parameter_constraints = {
+        **BaseImageSampler._parameter_constraints,
+        **GAN_CONSTRAINTS,
+    }
+    # A generator cannot learn a class from one or two images; refuse them.
+    _min_class_size = 3
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        latent_dim=64,
+        n_epochs="auto",
+        batch_size=64,
+        learning_rate=2e-4,
+        discriminator_learning_rate=None,
+        beta1=0.5,
+        loss="bce",
+        spectral_norm=False,
+        augment=False,
+        balance_classes=True,
+        n_filters=16,
+        checkpoint_dir=None,
+        checkpoint_every=10,
+        image_shape=None,
+        filter_threshold=None,
+        filter_classifier=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            image_shape=image_shape,
+            filter_threshold=filter_threshold,
+            filter_classifier=filter_classifier,
+        )
+        self.latent_dim = latent_dim
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.discriminator_learning_rate = discriminator_learning_rate
+        self.beta1 = beta1
+        self.loss = loss
+        self.spectral_norm = spectral_norm
+        self.augment = augment
+        self.balance_classes = balance_classes
+        self.n_filters = n_filters
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+        self.device = device
+        self.verbose = verbose
+
+    def _make_generator(self):
+        return ConditionalGAN(GANSettings.of(self))

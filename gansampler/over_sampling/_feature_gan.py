@@ -6,34 +6,31 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval
 
+from .._docstrings import fill_doc
+from .._filtering import FILTER_TEXT
 from .._images import ImageLayout
-from .._torch import forget_fit, resolve_device, torch_seed
+from .._torch import torch_seed
 from .._training import Budget
-from ._gan import feature_sampler
-from ._gan.base import BaseGANSampler
-from ._gan.docs import FEATURE_ATTRIBUTES, FILTER_ATTRIBUTES, pick
-from ._gan.feature_sampler import (
-    FEATURE_CONSTRAINTS,
-    FeatureSamplerMixin,
-    extractor_network,
-)
-from ._gan.feature_space import anchor_batch, pick_anchors
-from ._gan.networks import build_networks, check_image_size
+from ..base import BaseImageSampler
+from ._features.docs import FEATURE_TEXT
+from ._features.generator import FEATURE_CONSTRAINTS, FeatureSpaceGenerator
+from ._features.space import anchor_batch, pick_anchors
+from ._gan.docs import GAN_TEXT
+from ._gan.generator import GAN_CONSTRAINTS, Checkpoints, ConditionalGAN, GANSettings
 from ._gan.steps import FeatureGANStep
+from ._mixins import FeatureSpaceMixin, SampleMixin
 
-# What the first stage (the feature space) depends on, beside seeds and data.
-_FEATURE_STAGE_PARAMS = (
-    "encoder_epochs",
-    "encoder_learning_rate",
-    "reconstruction_weight",
-    "batch_size",
-    "n_filters",
-    "image_shape",
-)
+# n_epochs="auto": 100 epochs (2,000 steps of 64 on 1,300 images, where the
+# defaults were tuned), and never fewer than 2,000 steps.
+FEATURE_GAN_BUDGET = Budget(min_epochs=100, min_steps=2000)
+# Real images kept per class for residual decoding (drawn at random when a
+# class has more), which bounds the memory of a fitted sampler.
+MAX_ANCHORS = 1000
 
 
-class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
-    __doc__ = f"""Oversample minority classes with a GAN in a CNN's feature space.
+@fill_doc(GAN_TEXT, FEATURE_TEXT, FILTER_TEXT)
+class FeatureGANSampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
+    """Oversample minority classes with a GAN in a CNN's feature space.
 
     Training has two stages. First a feature space: a small convolutional
     encoder (the ``"light"`` network of :class:`CNNClassifier`) learns to
@@ -58,9 +55,9 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         How many samples each class should have after resampling, exactly
         as in imbalanced-learn. It does not change the training.
 
-{pick("extractor", "decoding", "encoder_epochs", "encoder_learning_rate")}
+    {extractor, decoding, encoder_epochs, encoder_learning_rate}
 
-{pick("reconstruction_weight")}
+    {reconstruction_weight}
 
     latent_dim : int, default=32
         Size of the generator's noise vector.
@@ -95,7 +92,7 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         The feature classifier learns from real features every this many
         steps.
 
-{pick("beta1", "loss", "spectral_norm", "balance_classes")}
+    {beta1, loss, spectral_norm, balance_classes}
 
     n_filters : int, default=16
         Width of the networks: channels of the decoder's last convolution
@@ -118,9 +115,9 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         ``random_state``: with ``None`` each fit draws new seeds and starts
         afresh.
 
-{pick("checkpoint_every", "image_shape", "filter_threshold", "filter_classifier")}
+    {checkpoint_every, image_shape, filter_threshold, filter_classifier}
 
-{pick("device", "random_state")}
+    {device, random_state}
 
     verbose : int, default=0
         0 is silent; 1 or more shows a progress bar over the epochs of each
@@ -134,7 +131,7 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
     classes_ : ndarray of shape (n_classes,)
         The labels the generator knows.
 
-{FEATURE_ATTRIBUTES.strip(chr(10))}
+    {encoder_, decoder_, encoder_history_, n_features_out_}
 
     classifier_ : torch.nn.Module
         The feature classifier.
@@ -159,7 +156,8 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
 
     n_features_in_ : int
         Values per input sample.
-{FILTER_ATTRIBUTES.rstrip(chr(10))}
+
+    {filter_rejection_rate_, filter_classifier_}
 
     See Also
     --------
@@ -193,24 +191,17 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
     (3, 8, 8)
     """
 
-    # The key holds the extractor by a fingerprint of its weights
-    # (_fingerprint), and decoding acts only after training.
-    _not_in_checkpoint_key = BaseGANSampler._not_in_checkpoint_key | {
-        "extractor",
-        "decoding",
-    }
     _parameter_constraints = {
-        **{
-            k: v
-            for k, v in BaseGANSampler._parameter_constraints.items()
-            if k != "augment"
-        },
+        **BaseImageSampler._parameter_constraints,
+        **{k: v for k, v in GAN_CONSTRAINTS.items() if k != "augment"},
         **FEATURE_CONSTRAINTS,
         "classifier_learning_rate": [Interval(Real, 0, None, closed="left")],
         "classifier_weight": [Interval(Real, 0, None, closed="left")],
         "classifier_fake_every": [Interval(Integral, 1, None, closed="left")],
         "classifier_real_every": [Interval(Integral, 1, None, closed="left")],
     }
+    # A generator cannot learn a class from one or two images; refuse them.
+    _min_class_size = 3
 
     def __init__(
         self,
@@ -273,119 +264,91 @@ class FeatureGANSampler(FeatureSamplerMixin, BaseGANSampler):
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ fit
-
-    # n_epochs="auto": 100 epochs (2,000 steps of 64 on 1,300 images, where
-    # the defaults were tuned), and never fewer than 2,000 steps.
-    _budget = Budget(min_epochs=100, min_steps=2000)
-
-    def _forget_fit(self):
-        forget_fit(self, "_layout", "_scale", "_space", "_anchors")
-
-    def _fit_generator(self, images, y, rng):
-        check_image_size(self._layout.height, self._layout.width, type(self).__name__)
-        classes, targets = np.unique(y, return_inverse=True)
-        device = resolve_device(self.device)
-        feature_seeds = [torch_seed(rng) for _ in range(3)]
-        gan_seeds = [torch_seed(rng) for _ in range(4)]
-        anchor_rng = np.random.RandomState(torch_seed(rng))
-        labels = torch.as_tensor(targets, dtype=torch.long)
-        # The first stage's file is keyed on what the first stage depends on,
-        # so that changing a GAN setting does not retrain the encoder.
-        stage_params = {k: getattr(self, k) for k in _FEATURE_STAGE_PARAMS}
-        checkpoint = self._checkpoint_path(
-            "features", stage_params, feature_seeds, images, targets
+    def _make_generator(self):
+        advice = (
+            f"lower learning_rate (now {self.learning_rate}), "
+            f"classifier_learning_rate (now {self.classifier_learning_rate}) or "
+            f"classifier_weight (now {self.classifier_weight})"
         )
-        space, features = self._learn_space(
-            images, labels, len(classes), device, feature_seeds, checkpoint
+        # The key holds the extractor by a fingerprint of its weights, and
+        # decoding acts only after training.
+        checkpoint = Checkpoints(self, ignore={"extractor", "decoding"})
+        settings = GANSettings.of(self, FEATURE_GAN_BUDGET, advice, checkpoint)
+        inner = FeatureGAN(
+            settings,
+            classifier_learning_rate=self.classifier_learning_rate,
+            classifier_weight=self.classifier_weight,
+            every=(self.classifier_fake_every, self.classifier_real_every),
         )
-        anchors = {}
-        if space.decoder is not None:
-            # Real images for residual decoding (none needed without decoder).
-            anchors = pick_anchors(
-                images,
-                targets,
-                len(classes),
-                self._layout,
-                anchor_rng,
-                feature_sampler.MAX_ANCHORS,
-            )
-        feature_layout = ImageLayout(2, 1, features.shape[1], 1, np.dtype("float32"))
-        checkpoint = self._checkpoint_path(
-            "gan", self._key_params(), feature_seeds + gan_seeds, images, targets
-        )
-        fitted = self._train_gan(
-            features.view(len(features), 1, 1, -1),
-            feature_layout,
-            labels,
-            len(classes),
-            device,
-            gan_seeds,
-            checkpoint,
-            extra_networks={"classifier": space.classifier},
-        )
-        self._commit(fitted, classes, device, features, np.asarray(labels))
-        space.classifier = fitted.networks["classifier"].cpu().eval()
-        self.classifier_ = space.classifier
-        self._keep_space(space, features)
-        self._anchors = anchors
-        # The real samples' features, so that fit_resample need not encode
-        # them a second time.
-        return features.numpy().astype(np.float32)
+        return FeatureSpaceGenerator.of(self, inner, checkpoint)
 
-    # ------------------------------------------------------------ GAN stage
 
-    def _build_networks(self, layout, n_classes):
-        generator, discriminator = build_networks(
-            layout,
-            self.latent_dim + n_classes,
-            n_classes,
-            0,
-            self.n_filters,
-            self.spectral_norm,
+class FeatureGAN(ConditionalGAN):
+    """A conditional GAN of features, pulled by the feature classifier, and
+    real images per class for residual decoding."""
+
+    def __init__(self, settings, *, classifier_learning_rate, classifier_weight, every):
+        super().__init__(settings, FeatureGANStep)
+        self.classifier_learning_rate = classifier_learning_rate
+        self.classifier_weight = classifier_weight
+        self.every = every
+
+    def make_optimizers(self, networks):
+        optimizers = super().make_optimizers(
+            {k: v for k, v in networks.items() if k != "classifier"}
         )
-        return {"generator": generator, "discriminator": discriminator}
-
-    def _make_optimizers(self, networks):
-        optimizers = super()._make_optimizers(networks)
         optimizers["classifier"] = torch.optim.Adam(
             networks["classifier"].parameters(), lr=self.classifier_learning_rate
         )
         return optimizers
 
-    def _make_step(self, networks, optimizers, n_classes, seed, scale):
-        return FeatureGANStep(
+    def make_step(self, networks, optimizers, n_classes, seed, scale):
+        s = self.settings
+        return self.step(
             networks,
             optimizers,
             scale=scale,
             classifier_weight=self.classifier_weight,
-            classifier_fake_every=self.classifier_fake_every,
-            classifier_real_every=self.classifier_real_every,
-            **self._step_options(n_classes, seed),
+            classifier_fake_every=self.every[0],
+            classifier_real_every=self.every[1],
+            n_classes=n_classes,
+            latent_dim=s.latent_dim,
+            loss=s.loss,
+            seed=seed,
         )
 
-    def _divergence_advice(self):
-        return (
-            f"lower learning_rate (now {self.learning_rate}), "
-            f"classifier_learning_rate (now {self.classifier_learning_rate}) or "
-            f"classifier_weight (now {self.classifier_weight})"
+    def learn(self, space, features, training, device, space_seeds):
+        rng, layout = training.rng, training.layout
+        gan_seeds = [torch_seed(rng) for _ in range(4)]
+        anchor_rng = np.random.RandomState(torch_seed(rng))
+        self.anchors, self.layout = {}, layout
+        if space.decoder is not None:
+            # Real images for residual decoding (none needed without decoder).
+            self.anchors = pick_anchors(
+                training.images,
+                training.targets,
+                len(training.classes),
+                layout,
+                anchor_rng,
+                MAX_ANCHORS,
+            )
+        checkpoint = self.settings.checkpoint.path(
+            "gan", space_seeds + gan_seeds, training.images, training.targets
         )
+        self.train(
+            features.view(len(features), 1, 1, -1),
+            ImageLayout(2, 1, features.shape[1], 1, np.dtype("float32")),
+            training.targets,
+            training.classes,
+            device,
+            gan_seeds,
+            checkpoint,
+            extra={"classifier": space.classifier},
+        )
+        space.classifier = self.networks["classifier"]
 
-    def _fingerprint(self):
-        if self.extractor is None:
-            return ()
-        module = extractor_network(self.extractor, self._layout.image_shape)
-        return [t.cpu().numpy() for t in module.state_dict().values()]
-
-    # ----------------------------------------------------------- generation
-
-    def _draw_features(self, class_index, rng):
-        """Generated features, in the feature space's own units (float32)."""
-        return super()._draw_images(class_index, rng, None).flatten(1)
-
-    def _draw_images(self, class_index, rng, codes):
-        features = self._draw_features(class_index, rng)
-        return self._features_to_images(
-            features,
-            lambda: anchor_batch(self._anchors, class_index, self._layout, rng),
+    def new_features(self, class_index, rng, real=None):
+        features = self.draw(class_index, rng).flatten(1)
+        return features, lambda: anchor_batch(
+            self.anchors, class_index, self.layout, rng
         )

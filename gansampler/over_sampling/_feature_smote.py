@@ -1,27 +1,28 @@
 """FeatureSMOTESampler: SMOTE in a learned feature space, decoded to images."""
 
+from dataclasses import dataclass
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 import torch
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval
 
-from .._torch import (
-    DEVICE_CONSTRAINTS,
-    forget_fit,
-    resolve_device,
-    torch_seed,
-)
+from .._docstrings import fill_doc
+from .._filtering import FILTER_TEXT
 from .._validation import plain
 from ..base import BaseImageSampler
-from ._gan.docs import FEATURE_ATTRIBUTES, FILTER_ATTRIBUTES, pick
-from ._gan.feature_sampler import FEATURE_CONSTRAINTS, FeatureSamplerMixin
-from ._gan.networks import check_image_size
+from ._features.docs import FEATURE_TEXT
+from ._features.generator import FEATURE_CONSTRAINTS, FeatureSpaceGenerator
+from ._gan.docs import GAN_TEXT
+from ._gan.generator import GAN_CONSTRAINTS
+from ._mixins import FeatureSpaceMixin
 
 
-class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
-    __doc__ = f"""Oversample with SMOTE in a learned feature space.
+@fill_doc(GAN_TEXT, FEATURE_TEXT, FILTER_TEXT)
+class FeatureSMOTESampler(FeatureSpaceMixin, BaseImageSampler):
+    """Oversample with SMOTE in a learned feature space.
 
     A small encoder learns to classify the images and, through a decoder, to
     reconstruct them (the first stage of :class:`FeatureGANSampler`). Each
@@ -52,16 +53,16 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
         new image's partner is drawn (imbalanced-learn's SMOTE default). A
         class to oversample needs more images than this.
 
-{pick("extractor")}
+    {extractor}
 
-    decoding : {{"residual", "direct"}}, default="residual"
+    decoding : {"residual", "direct"}, default="residual"
         How interpolated features become images. ``"residual"`` adds to the
         real image that the interpolation started from the difference
         between the decoded new features and its own decoded features, which
         keeps its fine detail; ``"direct"`` decodes the new features alone,
         blurred as a decoder trained with squared error makes them.
 
-{pick("encoder_epochs", "encoder_learning_rate", "reconstruction_weight")}
+    {encoder_epochs, encoder_learning_rate, reconstruction_weight}
 
     batch_size : int, default=64
         Images per step of the first stage.
@@ -70,7 +71,7 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
         Width of the decoder: channels of its last convolution, doubling at
         each coarser level up to ``8 * n_filters``.
 
-{pick("image_shape", "filter_threshold", "filter_classifier", "device")}
+    {image_shape, filter_threshold, filter_classifier, device}
 
     random_state : int, RandomState instance or None, default=None
         Seeds the networks' weights, the batches and the interpolation. The
@@ -88,7 +89,7 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
     classes_ : ndarray of shape (n_classes,)
         The class labels.
 
-{FEATURE_ATTRIBUTES.strip(chr(10))}
+    {encoder_, decoder_, encoder_history_, n_features_out_}
 
     classifier_ : torch.nn.Module
         A linear classifier of the features, fitted on the real images.
@@ -98,7 +99,8 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
 
     n_features_in_ : int
         Values per input sample.
-{FILTER_ATTRIBUTES.rstrip(chr(10))}
+
+    {filter_rejection_rate_, filter_classifier_}
 
     See Also
     --------
@@ -135,9 +137,7 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
         **BaseImageSampler._parameter_constraints,
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         **FEATURE_CONSTRAINTS,
-        "batch_size": [Interval(Integral, 2, None, closed="left")],
-        "n_filters": [Interval(Integral, 1, None, closed="left")],
-        "device": DEVICE_CONSTRAINTS,
+        **{k: GAN_CONSTRAINTS[k] for k in ("batch_size", "n_filters", "device")},
         "verbose": ["verbose"],
     }
 
@@ -181,84 +181,85 @@ class FeatureSMOTESampler(FeatureSamplerMixin, BaseImageSampler):
         self.device = device
         self.verbose = verbose
 
-    def _forget_fit(self):
-        forget_fit(self, "_layout", "_space", "_members", "_neighbours")
+    def _make_generator(self):
+        return FeatureSpaceGenerator.of(self, FeatureSMOTE(self.k_neighbors))
 
-    def _fit_generator(self, images, y, rng):
-        check_image_size(self._layout.height, self._layout.width, type(self).__name__)
-        classes, targets = np.unique(y, return_inverse=True)
-        self._check_neighbours(classes, targets)
-        device = resolve_device(self.device)
-        seeds = [torch_seed(rng) for _ in range(3)]
-        labels = torch.as_tensor(targets, dtype=torch.long)
-        space, features = self._learn_space(
-            images, labels, len(classes), device, seeds, checkpoint=None
-        )
+
+@dataclass
+class FittedSMOTE:
+    """FeatureSMOTESampler's own fitted attributes."""
+
+    classes_: np.ndarray
+    classifier_: Any
+    device_: Any
+
+
+class FeatureSMOTE:
+    """New features between a real image's features and a neighbour's of its
+    class, as imbalanced-learn's SMOTE interpolates pixels."""
+
+    def __init__(self, k_neighbors):
+        self.k_neighbors = k_neighbors
+
+    def check(self, training):
+        counts = np.bincount(training.targets, minlength=len(training.classes))
+        k = self.k_neighbors
+        for label, n_samples in training.wanted.items():
+            size = counts[np.flatnonzero(training.classes == label)[0]]
+            if n_samples > 0 and size <= k:
+                raise ValueError(
+                    f"k_neighbors={k} needs more than {k} images of each class "
+                    f"to oversample; class {plain(label)!r} has {size}. Lower "
+                    f"k_neighbors to at most {size - 1}, or leave the class out "
+                    "with a dict sampling_strategy."
+                )
+
+    def learn(self, space, features, training, device, seeds):
         # For each class with more than k_neighbors members (every class to
         # oversample has): its members' features, and each member's k
         # nearest neighbours among them, itself left out.
-        self._members, self._neighbours = {}, {}
-        for index in range(len(classes)):
-            own = features[torch.from_numpy(targets == index)].numpy()
+        self.members, self.neighbours = {}, {}
+        for index in range(len(training.classes)):
+            own = features[torch.from_numpy(training.targets == index)].numpy()
             if len(own) <= self.k_neighbors:
                 continue
             # kneighbors() without X leaves each point out by its index;
             # dropping the first column of kneighbors(own) would not when
             # features repeat (a duplicated image).
             search = NearestNeighbors(n_neighbors=self.k_neighbors).fit(own)
-            self._members[index] = torch.from_numpy(own)
-            self._neighbours[index] = search.kneighbors(return_distance=False)
-        self.classes_ = classes
-        self.classifier_ = space.classifier
-        self.device_ = device
-        self._keep_space(space, features)
-        return features.numpy().astype(np.float32)
+            self.members[index] = torch.from_numpy(own)
+            self.neighbours[index] = search.kneighbors(return_distance=False)
+        self.fitted = FittedSMOTE(training.classes, space.classifier, device)
+        self.n_features = features.shape[1]
 
-    def _check_neighbours(self, classes, targets):
-        counts = np.bincount(targets, minlength=len(classes))
-        for label, n_samples in self.sampling_strategy_.items():
-            size = counts[np.flatnonzero(classes == label)[0]]
-            if n_samples > 0 and size <= self.k_neighbors:
-                label = plain(label)
-                raise ValueError(
-                    f"k_neighbors={self.k_neighbors} needs more than "
-                    f"{self.k_neighbors} images of each class to oversample; "
-                    f"class {label!r} has {size}. Lower k_neighbors to at most "
-                    f"{size - 1}, or leave the class out with a dict "
-                    "sampling_strategy."
-                )
+    def new_features(self, class_index, rng, real=None):
+        """Interpolated features, and the real images they start from."""
+        made = torch.empty(len(class_index), self.n_features)
+        start = np.empty(len(class_index), dtype=np.int64)
+        for index in np.unique(class_index):
+            rows = np.flatnonzero(class_index == index)
+            made[torch.from_numpy(rows)], start[rows] = self._interpolate(
+                int(index), len(rows), rng
+            )
+        # Each new image is decoded from the real image its interpolation
+        # starts at.
+        return made, lambda: real[torch.from_numpy(start)]
 
     def _interpolate(self, index, n_samples, rng):
-        """New features of class ``index``, and the members they start from."""
-        if index not in self._members:
-            label = self.classes_[index]
+        if index not in self.members:
+            label = self.fitted.classes_[index]
             raise ValueError(
                 f"Class {label!r} has too few images for k_neighbors="
                 f"{self.k_neighbors}; new samples of it cannot be drawn."
             )
-        members = self._members[index]
+        members = self.members[index]
         start = rng.randint(len(members), size=n_samples)
-        partner = self._neighbours[index][
+        partner = self.neighbours[index][
             start, rng.randint(self.k_neighbors, size=n_samples)
         ]
         gap = torch.from_numpy(rng.uniform(size=(n_samples, 1)).astype(np.float32))
         made = members[start] + gap * (members[partner] - members[start])
         return made, start
 
-    def _draw_features(self, class_index, rng):
-        made = torch.empty(len(class_index), self.n_features_out_)
-        for index in np.unique(class_index):
-            rows = np.flatnonzero(class_index == index)
-            made[torch.from_numpy(rows)] = self._interpolate(
-                int(index), len(rows), rng
-            )[0]
-        return made
-
-    def _generate_class(self, label, X_class, n_samples, rng):
-        index = int(np.flatnonzero(self.classes_ == label)[0])
-        features, start = self._interpolate(index, n_samples, rng)
-        # Each new image is decoded from the real image its interpolation
-        # starts at.
-        return self._features_to_images(
-            features, lambda: X_class[torch.from_numpy(start)]
-        )
+    def attributes(self):
+        return [self.fitted]

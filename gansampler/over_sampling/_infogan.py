@@ -1,5 +1,6 @@
 """InfoGANSampler: a class-conditional GAN with latent codes that steer it."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -7,11 +8,15 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from ._gan.base import BaseGANSampler
-from ._gan.docs import GAN_ATTRIBUTES, GAN_PARAMETERS
+from .._docstrings import fill_doc
+from .._filtering import FILTER_TEXT
+from ..base import BaseImageSampler
+from ._gan.docs import GAN_TEXT
+from ._gan.generator import GAN_CONSTRAINTS, ConditionalGAN, GANSettings
 from ._gan.steps import ConditionalGANStep
+from ._mixins import SampleMixin
 
-INFO_PARAMETERS = """
+INFO_TEXT = """
     categorical_codes : tuple of int, default=(4,)
         Number of categories of each categorical latent code (each at least
         2); ``()`` for none. The discriminator learns to recover the codes
@@ -29,8 +34,9 @@ INFO_PARAMETERS = """
 """
 
 
-class InfoGANSampler(BaseGANSampler):
-    __doc__ = f"""Oversample minority classes with a class-conditional InfoGAN.
+@fill_doc(GAN_TEXT, INFO_TEXT, FILTER_TEXT)
+class InfoGANSampler(SampleMixin, BaseImageSampler):
+    """Oversample minority classes with a class-conditional InfoGAN.
 
     The generator gets, beside noise and the class label, categorical and
     continuous latent codes; an auxiliary head on the discriminator learns
@@ -47,10 +53,22 @@ class InfoGANSampler(BaseGANSampler):
 
     Parameters
     ----------
-{GAN_PARAMETERS}{INFO_PARAMETERS}
+    {sampling_strategy, latent_dim, n_epochs, batch_size, learning_rate}
+
+    {discriminator_learning_rate, beta1, loss, spectral_norm, augment}
+
+    {balance_classes, n_filters, checkpoint_dir, checkpoint_every, image_shape}
+
+    {filter_threshold, filter_classifier, device, random_state, verbose}
+
+    {categorical_codes, continuous_codes, code_weight}
+
     Attributes
     ----------
-{GAN_ATTRIBUTES}
+    {sampling_strategy_, classes_, generator_, discriminator_, history_}
+
+    {n_iter_, device_, n_features_in_, filter_rejection_rate_, filter_classifier_}
+
     See Also
     --------
     DCGANSampler : the same engine without latent codes.
@@ -73,7 +91,8 @@ class InfoGANSampler(BaseGANSampler):
     """
 
     _parameter_constraints = {
-        **BaseGANSampler._parameter_constraints,
+        **BaseImageSampler._parameter_constraints,
+        **GAN_CONSTRAINTS,
         "categorical_codes": [tuple],
         "continuous_codes": [Interval(Integral, 0, None, closed="left")],
         "code_weight": [Interval(Real, 0, None, closed="left")],
@@ -108,26 +127,26 @@ class InfoGANSampler(BaseGANSampler):
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
-            latent_dim=latent_dim,
-            n_epochs=n_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            discriminator_learning_rate=discriminator_learning_rate,
-            beta1=beta1,
-            loss=loss,
-            spectral_norm=spectral_norm,
-            augment=augment,
-            balance_classes=balance_classes,
-            n_filters=n_filters,
-            checkpoint_dir=checkpoint_dir,
-            checkpoint_every=checkpoint_every,
+            random_state=random_state,
             image_shape=image_shape,
             filter_threshold=filter_threshold,
             filter_classifier=filter_classifier,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
         )
+        self.latent_dim = latent_dim
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.discriminator_learning_rate = discriminator_learning_rate
+        self.beta1 = beta1
+        self.loss = loss
+        self.spectral_norm = spectral_norm
+        self.augment = augment
+        self.balance_classes = balance_classes
+        self.n_filters = n_filters
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+        self.device = device
+        self.verbose = verbose
         self.categorical_codes = categorical_codes
         self.continuous_codes = continuous_codes
         self.code_weight = code_weight
@@ -144,31 +163,16 @@ class InfoGANSampler(BaseGANSampler):
                 f"per code), or () for none; got categorical_codes={codes!r}."
             )
 
-    def _n_code_inputs(self):
-        return sum(self.categorical_codes) + self.continuous_codes
+    # A generator cannot learn a class from one or two images; refuse them.
+    _min_class_size = 3
 
-    def _make_step(self, networks, optimizers, n_classes, seed, scale):
-        return InfoGANStep(
-            networks,
-            optimizers,
-            augment=self.augment,
-            **self._step_options(n_classes, seed),
-            categorical_codes=self.categorical_codes,
-            continuous_codes=self.continuous_codes,
-            code_weight=self.code_weight,
+    def _make_generator(self):
+        return InfoGAN(
+            GANSettings.of(self),
+            self.categorical_codes,
+            self.continuous_codes,
+            self.code_weight,
         )
-
-    def _sample_codes(self, n, codes):
-        categorical, continuous = codes if codes is not None else (None, None)
-        if categorical is None:
-            categories = [torch.randint(k, (n,)) for k in self.categorical_codes]
-        else:
-            categories = [torch.as_tensor(column) for column in categorical.T]
-        if continuous is None:
-            continuous = torch.rand(n, self.continuous_codes) * 2 - 1
-        else:
-            continuous = torch.as_tensor(continuous, dtype=torch.float32)
-        return (_code_inputs(categories, continuous, self.categorical_codes),)
 
     def sample(
         self, n_samples, y, *, categorical=None, continuous=None, random_state=None
@@ -207,7 +211,7 @@ class InfoGANSampler(BaseGANSampler):
                 "continuous", continuous, n_samples, self.continuous_codes
             ),
         )
-        return self._sample(n_samples, y, random_state, codes)
+        return self._sample(n_samples, y, random_state, codes=codes)
 
     def _check_codes(self, name, value, n_samples, width):
         if value is None:
@@ -240,6 +244,37 @@ class InfoGANSampler(BaseGANSampler):
                 f"{self.categorical_codes!r}); got categorical={value!r}."
             )
         return array.astype(np.int64)
+
+
+class InfoGAN(ConditionalGAN):
+    """The conditional GAN with latent codes: its generator reads them, its
+    discriminator's extra head recovers them (:class:`InfoGANStep`)."""
+
+    def __init__(self, settings, categorical_codes, continuous_codes, code_weight):
+        step = partial(
+            InfoGANStep,
+            categorical_codes=categorical_codes,
+            continuous_codes=continuous_codes,
+            code_weight=code_weight,
+        )
+        super().__init__(settings, step)
+        self.categorical_codes = categorical_codes
+        self.continuous_codes = continuous_codes
+
+    def n_code_inputs(self):
+        return sum(self.categorical_codes) + self.continuous_codes
+
+    def code_inputs(self, n, codes):
+        categorical, continuous = codes if codes is not None else (None, None)
+        if categorical is None:
+            categories = [torch.randint(k, (n,)) for k in self.categorical_codes]
+        else:
+            categories = [torch.as_tensor(column) for column in categorical.T]
+        if continuous is None:
+            continuous = torch.rand(n, self.continuous_codes) * 2 - 1
+        else:
+            continuous = torch.as_tensor(continuous, dtype=torch.float32)
+        return (_code_inputs(categories, continuous, self.categorical_codes),)
 
 
 class InfoGANStep(ConditionalGANStep):

@@ -7,8 +7,10 @@ import torch
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._filtering import FILTER_ATTRIBUTES, FILTER_PARAMETERS
-from .._torch import MAX_SEED, forget_fit
+from .._docstrings import fill_doc
+from .._filtering import FILTER_TEXT
+from .._generator import Generator
+from .._torch import MAX_SEED
 from .._warnings import warn
 from ..base import BaseImageSampler
 from ._transforms import PIXEL_TRANSFORMS, augment_many
@@ -51,8 +53,9 @@ def _check_range(name, value, low, high, integer):
     return tuple(value)
 
 
+@fill_doc(FILTER_TEXT)
 class SuperpixelSampler(BaseImageSampler):
-    __doc__ = f"""Oversample minority classes with augmented copies of real images.
+    """Oversample minority classes with augmented copies of real images.
 
     Each new image is a randomly picked real image of its class, transformed
     by geometric changes, superpixel replacement with pixel-level changes, or
@@ -67,11 +70,11 @@ class SuperpixelSampler(BaseImageSampler):
     sampling_strategy : float, str, dict or callable, default="auto"
         How many images each class should have after resampling, exactly as in
         imbalanced-learn (``"auto"`` balances every class to the majority). A
-        dict asks for a count per class: ``{{c: 4 * count_c}}`` gives three
+        dict asks for a count per class: ``{c: 4 * count_c}`` gives three
         augmented copies of every image of class ``c`` on average, plain
         augmentation without balancing.
 
-    mode : {{"geometric", "superpixel", "both"}}, default="both"
+    mode : {"geometric", "superpixel", "both"}, default="both"
         ``"geometric"``: flips, rotation, shear, crop or pad.
         ``"superpixel"``: SLIC superpixels, a random fraction replaced by
         their mean, then up to ``max_pixel_ops`` pixel-level transforms
@@ -140,14 +143,14 @@ class SuperpixelSampler(BaseImageSampler):
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input.
 
-{FILTER_PARAMETERS.strip(chr(10))}
+    {filter_threshold, filter_classifier}
 
     Attributes
     ----------
     sampling_strategy_ : dict
         Number of new images made for each class.
 
-{FILTER_ATTRIBUTES.strip(chr(10))}
+    {filter_rejection_rate_, filter_classifier_}
 
     n_features_in_ : int
         Pixel values per image.
@@ -255,50 +258,65 @@ class SuperpixelSampler(BaseImageSampler):
         self.quantize_levels = quantize_levels
         self.n_jobs = n_jobs
 
-    def _forget_fit(self):
-        forget_fit(self, "_layout", "_params")
+    def _make_generator(self):
+        return Augmenter({name: getattr(self, name) for name in _SETTINGS}, self.n_jobs)
 
-    def _fit_generator(self, images, y, rng):
-        layout = self._layout
-        if self.mode in ("geometric", "both") and min(layout.height, layout.width) < 2:
+
+# What the augmenter reads of the sampler's parameters.
+_SETTINGS = (*_RANGES, "mode", "flip", "rotation", "shear", "crop", "max_pixel_ops")
+
+
+class Augmenter(Generator):
+    """Draws new images as transformed copies of random real ones.
+
+    ``settings`` are SuperpixelSampler's parameters by name, checked in
+    :meth:`fit`; ``n_jobs`` processes augment in parallel.
+    """
+
+    def __init__(self, settings, n_jobs=None):
+        self.settings = settings
+        self.n_jobs = n_jobs
+
+    def fit(self, training):
+        layout, mode = training.layout, self.settings["mode"]
+        self.layout = layout
+        if mode in ("geometric", "both") and min(layout.height, layout.width) < 2:
             # A flip, rotation or crop of a 1-pixel strip leaves a constant row.
             raise ValueError(
-                f"mode={self.mode!r} flips, rotates, shears and crops 2-D images, "
+                f"mode={mode!r} flips, rotates, shears and crops 2-D images, "
                 f"but X holds {layout.height}x{layout.width} images (flat rows "
                 "without a square number of values are read as 1-pixel strips). "
                 "Pass image_shape=(H, W) or (H, W, C) for flat images, or use "
                 "mode='superpixel' for data that are not images."
             )
         # Checked before any image is made, so a bad range fails at once.
-        self._params = {
-            name: _check_range(name, getattr(self, name), *bounds)
-            for name, bounds in _RANGES.items()
+        self.params = {
+            **self.settings,
+            **{
+                name: _check_range(name, self.settings[name], *bounds)
+                for name, bounds in _RANGES.items()
+            },
         }
-        self._params.update(
-            flip=self.flip,
-            rotation=self.rotation,
-            shear=self.shear,
-            crop=self.crop,
-            max_pixel_ops=self.max_pixel_ops,
-        )
+        del self.params["mode"]
 
-    def _generate(self, X_class, n_samples, rng):
-        picks = rng.randint(len(X_class), size=n_samples)
+    def draw(self, class_index, rng, real=None):
+        n_samples, mode = len(class_index), self.settings["mode"]
+        picks = rng.randint(len(real), size=n_samples)
         seeds = rng.randint(MAX_SEED, size=n_samples)
-        low, high = float(X_class.min()), float(X_class.max())
+        low, high = float(real.min()), float(real.max())
         span = high - low if high > low else 1.0
-        sources = ((X_class[torch.from_numpy(picks)] - low) / span).permute(0, 2, 3, 1)
+        sources = ((real[torch.from_numpy(picks)] - low) / span).permute(0, 2, 3, 1)
         sources = sources.numpy().astype(np.float64)
         n_chunks = max(1, min(n_samples, 4 * effective_n_jobs(self.n_jobs)))
         chunks = np.array_split(np.arange(n_samples), n_chunks)
         parts = Parallel(n_jobs=self.n_jobs)(
-            delayed(augment_many)(sources[c], seeds[c], self.mode, self._params)
+            delayed(augment_many)(sources[c], seeds[c], mode, self.params)
             for c in chunks
         )
         made = torch.from_numpy(np.concatenate(parts).astype(np.float32))
         made = made.permute(0, 3, 1, 2) * span + low
-        if self._layout.dtype == bool:
-            sources = X_class[torch.from_numpy(picks)]
+        if self.layout.dtype == bool:
+            sources = real[torch.from_numpy(picks)]
             made = _keep_strokes(made, sources)
             erased = int(
                 ((made.flatten(1).sum(1) == 0) & (sources.flatten(1).sum(1) > 0)).sum()

@@ -62,6 +62,10 @@ class ConditionalGANStep:
     def load_state_dict(self, state):
         self.augment_draws.set_state(state["augment_draws"])
 
+    def check(self, history, name):
+        """Warn when the fit looks too short: the discriminator still wins."""
+        warn_if_discriminator_wins(history, name)
+
     def codes(self, n, device):
         """(what auxiliary heads should predict, extra generator inputs)."""
         return None, torch.zeros(n, 0, device=device)

@@ -1,6 +1,6 @@
 """The feature space that feature-space samplers generate in.
 
-:func:`learn_feature_space` fits, on the :class:`~.trainer.Trainer`, an
+:func:`learn_feature_space` fits, on the GAN family's trainer, an
 encoder (or takes a user's fitted extractor), a decoder back to images and a
 linear feature classifier, and returns them as one :class:`FeatureSpace`. A
 sampler holds one and calls :meth:`FeatureSpace.encode`,
@@ -26,8 +26,8 @@ from ..._training import (
     warn_if_unconverged,
 )
 from ...neural_network._architectures import build_network
-from .networks import ConvGenerator, MLPGenerator, uses_convolutions
-from .trainer import Trainer, autocast
+from .._gan.networks import ConvGenerator, MLPGenerator, uses_convolutions
+from .._gan.trainer import Trainer, autocast
 
 # Adam's learning rate for the feature classifier's fit (full batches of
 # standardised features).
