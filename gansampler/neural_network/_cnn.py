@@ -10,14 +10,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._fitted import commit, forget, forget_public
 from .._images import images_to_tensor, validate_images
-from .._torch import DEVICE_CONSTRAINTS, forget_fit, infer, usable_device
+from .._torch import DEVICE_CONSTRAINTS, infer, usable_device
 from .._training import warn_if_unconverged
 from .._validation import own_random_state, reject_bool_numbers
 from ._architectures import ARCHITECTURES
 from ._backbones import BACKBONES
 from ._docs import ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS
-from ._fit import TrainingOptions, first_state, next_state, train
+from ._fit import Fitted, TrainingOptions, first_state, next_state, train
 
 
 class CNNClassifier(ClassifierMixin, BaseEstimator):
@@ -250,7 +251,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             # fit must not look fitted.
             self._forget_fit()
             raise
-        self._commit(state, rng)
+        commit(self, state.fitted(rng))
         if not stopped_early:
             warn_if_unconverged(
                 self.history_,
@@ -315,7 +316,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             if first_call:
                 self._forget_fit()
             raise
-        self._commit(state, rng)
+        commit(self, state.fitted(rng))
         return self
 
     def _validate_params(self):
@@ -323,19 +324,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         reject_bool_numbers(self)
 
     def _forget_fit(self):
-        forget_fit(self, "_layout", "_rng")
-
-    def _commit(self, state, rng):
-        """Set the fitted attributes, all at once at the end of a fit."""
-        self._layout = state.layout
-        self._rng = rng
-        self.batch_size_ = state.batch_size
-        self.image_shape_ = state.layout.image_shape
-        self.classes_ = state.classes
-        self.module_ = state.module.cpu().eval()
-        self.history_ = state.history
-        self.n_iter_ = state.n_iter
-        self.device_ = state.device
+        forget(self, Fitted)
+        # Also feature_names_in_, which validation sets for named columns only.
+        forget_public(self)
 
     # -------------------------------------------------------------- predict
 

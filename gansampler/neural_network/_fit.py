@@ -1,7 +1,7 @@
 """What a CNNClassifier fit trains, and how a call sets up its training.
 
 :class:`FitState` is what one fit or partial_fit call trains; it becomes the
-estimator's attributes only when the call succeeds.
+estimator's attributes (:class:`Fitted`) only when the call succeeds.
 :class:`TrainingOptions` holds the estimator's settings, read once per call.
 :func:`train` draws the seeds, resolves the budget, the loss weights and the
 held-out images, and hands them to the loop of :mod:`._loop`.
@@ -74,6 +74,26 @@ class TrainingOptions:
 
 
 @dataclass
+class Fitted:
+    """CNNClassifier's fitted attributes, committed together when a call
+    succeeds and forgotten together (see :mod:`gansampler._fitted`)."""
+
+    classes_: np.ndarray
+    module_: torch.nn.Module
+    history_: list
+    n_iter_: int
+    batch_size_: int
+    image_shape_: tuple
+    device_: torch.device
+    # Set by validate_images as the fit starts: here, so that a failed fit
+    # forgets it.
+    n_features_in_: int
+    _layout: ImageLayout
+    # What later partial_fit calls draw from, so that each draws afresh.
+    _rng: np.random.RandomState
+
+
+@dataclass
 class FitState:
     """Everything a fit or a partial_fit call trains, set on the estimator
     only when the call succeeds."""
@@ -89,6 +109,22 @@ class FitState:
     batch_size: int | None = None
     # Per-image weights (float32), or None; images of weight 0 are left out.
     sample_weight: torch.Tensor | None = None
+
+    def fitted(self, rng):
+        """The estimator's attributes after this state trained, with the
+        module back on the CPU."""
+        return Fitted(
+            classes_=self.classes,
+            module_=self.module.cpu().eval(),
+            history_=self.history,
+            n_iter_=self.n_iter,
+            batch_size_=self.batch_size,
+            image_shape_=self.layout.image_shape,
+            device_=self.device,
+            n_features_in_=self.layout.n_features,
+            _layout=self.layout,
+            _rng=rng,
+        )
 
 
 def first_state(estimator, X, y, rng, classes, sample_weight=None):
