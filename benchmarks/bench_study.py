@@ -36,13 +36,23 @@ from sklearn.metrics import (
 from sklearn.model_selection import train_test_split
 
 from gansampler.datasets import load_pneumoniamnist
-from gansampler.study import fit_method
+from gansampler.study import fit_method, parse_method
 
 N_MINORITY = (10, 25, 50, 100, 250)
 
 
-# One copy of the methods: the library's study (``gansampler study``).
+# One copy of the methods: the library's registry, which ``gansampler study``
+# and ``gansampler resample`` read too.
 run_one = fit_method
+
+
+def method_name(text):
+    """A --methods name, checked before the first run rather than at its own."""
+    try:
+        parse_method(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def part_a_data(path, n_minority, seed):
@@ -83,11 +93,7 @@ def main():
     parser.add_argument("--part", choices=["A", "B"], required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--n-minority", type=int, nargs="+", default=list(N_MINORITY))
-    parser.add_argument(
-        "--methods",
-        nargs="+",
-        default=METHODS,
-    )
+    parser.add_argument("--methods", nargs="+", type=method_name, default=METHODS)
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
     parser.add_argument("--out", default=None, help="JSON-lines file of results")
     parser.add_argument(

@@ -1,5 +1,6 @@
-"""The study's methods: names parsed, samplers built, one method fitted and
-scored; the study's options checked and its data split.
+"""The study's methods: names parsed and read in the registry
+(:mod:`gansampler._registry`), one method fitted and scored; the study's
+options checked and its data split.
 
 The public names are re-exported by :mod:`gansampler.study`; see its
 docstring for the naming scheme.
@@ -14,28 +15,13 @@ from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.utils._param_validation import Interval
 
-BASES = (
-    "none",
-    "class_weight",
-    "threshold",
-    "ros",
-    "ros_augment",
-    "smote",
-    "superpixel",
-    "superpixel_geometric",
-    "superpixel_superpixel",
-    "superpixel_both",
-    "dcgan",
-    "infogan",
-    "featuregan",
-    "featuresmote",
-)
+from ._registry import METHODS
 
 
 def parse_method(method):
     """Split a method's name, ``base[@strategy][+filter<p>][+weighted<s>][+cw]``.
 
-    Returns a dict with ``"base"`` (one of ``BASES``), ``"strategy"`` (a
+    Returns a dict with ``"base"`` (a name of ``METHODS``), ``"strategy"`` (a
     float, or ``"auto"``), and ``"filter"``, ``"share"`` and
     ``"class_weight"`` when the name asks for them.
 
@@ -44,8 +30,9 @@ def parse_method(method):
     """
     base, *options = method.split("+")
     base, at, strategy = base.partition("@")
-    if base not in BASES:
-        raise ValueError(f"unknown method {method!r}; the bases are {list(BASES)}.")
+    if base not in METHODS:
+        raise ValueError(f"unknown method {method!r}; the bases are {list(METHODS)}.")
+    entry = METHODS[base]
     parts = {"base": base, "strategy": "auto"}
     if at:
         # A float strategy is the minority's count over the majority's, as
@@ -61,14 +48,14 @@ def parse_method(method):
         else:
             raise ValueError(f"unknown option {option!r} in method {method!r}.")
     asked = [o for o in ("filter", "share") if o in parts] + (["@"] if at else [])
-    if base in ("none", "class_weight", "threshold") and asked:
+    if entry.sampler is None and asked:
         # These make no images: a strategy, filter or share would be ignored.
         raise ValueError(
             f"method {method!r}: {base!r} makes no new images, so @, +filter "
             "and +weighted do not apply; add them to a sampler's name, such as "
             "superpixel+weighted0.25."
         )
-    if "filter" in parts and base in ("ros", "ros_augment", "smote"):
+    if "filter" in parts and entry.flat_rows:
         raise ValueError(
             f"method {method!r}: +filter applies to gansampler's samplers only."
         )
@@ -77,10 +64,11 @@ def parse_method(method):
             f"method {method!r}: +weighted weighs the classes by their real "
             "counts already; drop +cw."
         )
-    if "share" in parts and base == "smote":
+    if "share" in parts and entry.blends_pixels:
         raise ValueError(
-            f"method {method!r}: SMOTE inside ResampledClassifier would "
-            "interpolate uint8 pixels, which wrap around; use featuresmote."
+            f"method {method!r}: {entry.sampler.__name__} inside "
+            "ResampledClassifier would interpolate uint8 pixels, which wrap "
+            "around; use featuresmote."
         )
     return parts
 
@@ -101,56 +89,21 @@ def _number(text, method, option, closed):
     return value
 
 
+def method_entry(method):
+    """The registry's entry for the base of ``method``'s name."""
+    return METHODS[parse_method(method)["base"]]
+
+
 def make_sampler(method, seed, min_count, gan_params=None):
     """The sampler of ``method``, or None; ``"auto"`` balances."""
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-
-    from .over_sampling import (
-        DCGANSampler,
-        FeatureGANSampler,
-        FeatureSMOTESampler,
-        InfoGANSampler,
-        SuperpixelSampler,
-    )
-
-    gan_params = gan_params or {}
     parts = parse_method(method)
-    base, strategy = parts["base"], parts["strategy"]
-    common = {"random_state": seed, "sampling_strategy": strategy}
-    if "filter" in parts:
-        common["filter_threshold"] = parts["filter"]
-    if base in ("ros", "ros_augment"):
-        return RandomOverSampler(random_state=seed, sampling_strategy=strategy)
-    if base == "smote":
-        # SMOTE needs more neighbours than it asks for.
-        k = min(5, min_count - 1)
-        return SMOTE(random_state=seed, sampling_strategy=strategy, k_neighbors=k)
-    gans = {"dcgan": DCGANSampler, "infogan": InfoGANSampler}
-    gans["featuregan"] = FeatureGANSampler
-    if base in gans:
-        return gans[base](**common, **gan_params)
-    if base == "featuresmote":
-        return FeatureSMOTESampler(**common, k_neighbors=min(5, min_count - 1))
-    if base.startswith("superpixel"):
-        mode = base.partition("_")[2] or "both"
-        return SuperpixelSampler(mode=mode, **common)
-    return None
-
-
-def imblearn_resample(sampler, X, y):
-    """imbalanced-learn's samplers take flat rows; SMOTE also float ones (on
-    unsigned integers, uint8 or a 16-bit folder's uint16, its differences
-    between neighbours wrap around)."""
-    rows = X.reshape(len(X), -1)
-    if X.dtype.kind in "ui" and type(sampler).__name__ == "SMOTE":
-        # float32 holds every 8- and 16-bit value exactly.
-        wide = np.float32 if X.dtype.itemsize <= 2 else np.float64
-        X_res, y_res = sampler.fit_resample(rows.astype(wide), y)
-        info = np.iinfo(X.dtype)
-        X_res = np.clip(np.rint(X_res), info.min, info.max).astype(X.dtype)
-    else:
-        X_res, y_res = sampler.fit_resample(rows, y)
-    return X_res.reshape((len(X_res),) + X.shape[1:]), y_res
+    return METHODS[parts["base"]].build(
+        seed,
+        parts["strategy"],
+        min_count=min_count,
+        filter_threshold=parts.get("filter"),
+        gan_params=gan_params,
+    )
 
 
 def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
@@ -162,21 +115,19 @@ def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
 
     counts = np.unique(y, return_counts=True)[1]
     parts = parse_method(method)
+    entry = METHODS[parts["base"]]
     sampler = make_sampler(method, seed, counts.min(), gan_params)
-    weights = "balanced" if parts["base"] == "class_weight" else None
-    clf = CNNClassifier(
-        random_state=seed,
-        class_weight=parts.get("class_weight", weights),
-        augment=parts["base"] == "ros_augment",
-        **(classifier_params or {}),
-    )
-    if parts["base"] == "threshold":
+    settings = {"class_weight": None, "augment": False, **entry.classifier}
+    if "class_weight" in parts:
+        settings["class_weight"] = parts["class_weight"]
+    clf = CNNClassifier(random_state=seed, **settings, **(classifier_params or {}))
+    if entry.tunes_threshold:
         # Tuned for balanced accuracy by internal 5-fold cross-validation on
         # the training data (scikit-learn's default).
         clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
     if "share" in parts:
         # The sampler runs inside the classifier's fit; its time counts there.
-        if parts["base"] in ("ros", "ros_augment"):
+        if entry.flat_rows:
             # imbalanced-learn's samplers take flat rows; the classifier is
             # told their geometry.
             clf.set_params(image_shape=X.shape[1:])
@@ -186,10 +137,7 @@ def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
     resample_s = 0.0
     if sampler is not None:
         start = time.perf_counter()
-        if parts["base"] in ("ros", "ros_augment", "smote"):
-            X, y = imblearn_resample(sampler, X, y)
-        else:
-            X, y = sampler.fit_resample(X, y)
+        X, y = entry.resample(sampler, X, y)
         resample_s = time.perf_counter() - start
     start = time.perf_counter()
     clf.fit(X, y)

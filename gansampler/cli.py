@@ -20,23 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import write_atomic
-
-# Samplers by the study's method names. Imported when used: torch and
-# scikit-image are slow to import, and --help should not wait for them.
-SAMPLERS = {
-    "ros": ("imblearn.over_sampling", "RandomOverSampler", {}),
-    "superpixel": ("gansampler", "SuperpixelSampler", {}),
-    "superpixel_geometric": ("gansampler", "SuperpixelSampler", {"mode": "geometric"}),
-    "superpixel_superpixel": (
-        "gansampler",
-        "SuperpixelSampler",
-        {"mode": "superpixel"},
-    ),
-    "dcgan": ("gansampler", "DCGANSampler", {}),
-    "infogan": ("gansampler", "InfoGANSampler", {}),
-    "featuregan": ("gansampler", "FeatureGANSampler", {}),
-    "featuresmote": ("gansampler", "FeatureSMOTESampler", {}),
-}
+from ._registry import METHODS
 
 
 def _seed(text):
@@ -51,17 +35,6 @@ def _seed(text):
     if not is_seed(seed):
         raise argparse.ArgumentTypeError(f"{text!r} is not a seed; {SEED_RULE}")
     return seed
-
-
-def make_sampler(name, seed, sampling_strategy="auto"):
-    """The sampler called ``name``, with its defaults."""
-    import importlib
-
-    module, cls, params = SAMPLERS[name]
-    sampler_class = getattr(importlib.import_module(module), cls)
-    return sampler_class(
-        random_state=seed, sampling_strategy=sampling_strategy, **params
-    )
 
 
 def _strategy(text):
@@ -159,13 +132,11 @@ def resample(args):
     X, y, others = _read(source, args.split, args.image_size)
     if not _is_npz(target):
         _check_folder_output(target, X, y)
-    sampler = make_sampler(args.sampler, args.seed, _strategy(args.sampling_strategy))
-    if args.sampler == "ros":
-        # imbalanced-learn's samplers take flat rows.
-        X_res, y_res = sampler.fit_resample(X.reshape(len(X), -1), y)
-        X_res = X_res.reshape((len(X_res),) + X.shape[1:])
-    else:
-        X_res, y_res = sampler.fit_resample(X, y)
+    method = METHODS[args.sampler]
+    # Its defaults: no min_count, so k_neighbors is not lowered as the study
+    # lowers it.
+    sampler = method.build(args.seed, _strategy(args.sampling_strategy))
+    X_res, y_res = method.resample(sampler, X, y)
     _write(target, X_res, y_res, others, args.split)
     labels, counts = np.unique(y_res, return_counts=True)
     counts = dict(zip(labels.tolist(), counts.tolist(), strict=True))
@@ -279,7 +250,10 @@ def build_parser():
         help="resample a .npz or an image folder and write the same form",
         description=__doc__.split("\n\n")[2].strip(),
     )
-    sub.add_argument("--sampler", required=True, choices=sorted(SAMPLERS))
+    # The study's names of the samplers that the command offers, with their
+    # defaults.
+    samplers = sorted(name for name, method in METHODS.items() if method.command)
+    sub.add_argument("--sampler", required=True, choices=samplers)
     sub.add_argument("--input", required=True, help=".npz file or image folder")
     sub.add_argument(
         "--output",

@@ -1,5 +1,6 @@
 """A classifier that resamples inside ``fit`` and weighs new images apart."""
 
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
@@ -7,9 +8,20 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from ._fitted import commit, forget
 from ._validation import reject_bool_numbers
 
 __all__ = ["ResampledClassifier"]
+
+
+@dataclass
+class _Fitted:
+    """ResampledClassifier's fitted attributes, set and forgotten together."""
+
+    classifier_: object
+    sampler_: object
+    classes_: np.ndarray
+    sample_weight_: np.ndarray
 
 
 class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -124,14 +136,7 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         self : ResampledClassifier
         """
-        for name in (
-            "classifier_",
-            "sampler_",
-            "classes_",
-            "sample_weight_",
-            "n_features_in_",
-        ):
-            self.__dict__.pop(name, None)  # a failed refit leaves it unfitted
+        forget(self, _Fitted)  # a failed refit leaves it unfitted
         self._validate_params()
         reject_bool_numbers(self)
         from .neural_network import CNNClassifier
@@ -166,12 +171,16 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         weights = self._weights(np.asarray(y_res), n_real)
         classifier.fit(X_res, y_res, sample_weight=weights)
-        self.sampler_, self.classifier_ = sampler, classifier
-        self.classes_ = classifier.classes_
-        self.sample_weight_ = weights
-        if hasattr(classifier, "n_features_in_"):
-            self.n_features_in_ = classifier.n_features_in_
+        commit(self, _Fitted(classifier, sampler, classifier.classes_, weights))
         return self
+
+    @property
+    def n_features_in_(self):
+        """The fitted classifier's ``n_features_in_``; absent (AttributeError)
+        before a fit or when the classifier has none, as for scikit-learn's
+        meta-estimators."""
+        check_is_fitted(self)
+        return self.classifier_.n_features_in_
 
     def _weights(self, y_res, n_real):
         """Per-image weights: class totals from the real counts, split

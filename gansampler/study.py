@@ -27,16 +27,19 @@ import numpy as np
 
 from ._files import write_atomic
 from ._methods import (  # noqa: F401 (re-exported)
-    BASES,
     file_in_the_way,
     fit_method,
-    imblearn_resample,
     make_sampler,
+    method_entry,
     option_errors,
     parse_method,
     score,
     splits,
 )
+from ._registry import METHODS, imblearn_resample  # noqa: F401 (re-exported)
+
+# The base names, as they were listed before the registry held them.
+BASES = tuple(METHODS)
 
 # The simple fixes, the recipe's candidates (docs: "a recipe per regime")
 # and each fast sampler; the GANs take minutes a fit and are asked by name.
@@ -182,10 +185,10 @@ def _one_thread_run(*args):
 
 
 def default_methods(y):
-    """``DEFAULT_METHODS``, less ``threshold`` (a binary cut) where ``y`` has
-    more than two classes."""
+    """``DEFAULT_METHODS``, less those that tune a binary cut (``threshold``)
+    where ``y`` has more than two classes."""
     binary = len(np.unique(y)) <= 2
-    return [m for m in DEFAULT_METHODS if binary or m != "threshold"]
+    return [m for m in DEFAULT_METHODS if binary or not method_entry(m).tunes_threshold]
 
 
 def run_study(
@@ -257,13 +260,11 @@ def run_study(
                 f"{name} names {repeated} more than once; each run would be "
                 "done and counted twice."
             )
-    for method in methods:
-        parse_method(method)
-    thresholds = [m for m in methods if parse_method(m)["base"] == "threshold"]
-    if thresholds and len(np.unique(y)) > 2:
+    binary_cuts = [e.name for e in map(method_entry, methods) if e.tunes_threshold]
+    if binary_cuts and len(np.unique(y)) > 2:
         raise ValueError(
-            "method 'threshold' tunes a binary decision threshold; the data has "
-            f"{len(np.unique(y))} classes."
+            f"method {binary_cuts[0]!r} tunes a binary decision threshold; the "
+            f"data has {len(np.unique(y))} classes."
         )
     # Every split is drawn before anything is written.
     plan = [

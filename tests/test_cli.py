@@ -195,7 +195,7 @@ def test_ctrl_c_says_what_is_kept(tmp_path, capsys, monkeypatch):
     assert "gansampler study: interrupted" in err
     assert f"kept in {tmp_path / 's'}/results.csv" in err
     assert "Traceback" not in err
-    monkeypatch.setattr("gansampler.cli.make_sampler", interrupt)
+    monkeypatch.setattr("gansampler._registry.Method.build", interrupt)
     source = _npz(tmp_path / "in.npz")
     args = ["resample", "--sampler", "ros", "--input", str(source)]
     assert main(args + ["--output", str(tmp_path / "out.npz")]) == 130
@@ -259,7 +259,7 @@ def test_a_failed_write_or_a_folder_that_cannot_be_leaves_nothing(
     # Float images cannot be PNG files: refused before the sampler runs.
     np.savez(tmp_path / "float.npz", train_images=X / 255.0, train_labels=Y[:, None])
     ran = []
-    monkeypatch.setattr("gansampler.cli.make_sampler", lambda *a: ran.append(a))
+    monkeypatch.setattr("gansampler._registry.Method.build", lambda *a: ran.append(a))
     floats = ["resample", "--sampler", "ros", "--input", str(tmp_path / "float.npz")]
     assert main(floats + ["--output", str(tmp_path / "pngs")]) == 2
     err = capsys.readouterr().err

@@ -11,7 +11,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from gansampler import CNNClassifier
 from gansampler._augment import random_affine
-from gansampler._torch import INFERENCE_CHUNK
+from gansampler._torch import INFERENCE_CHUNK, minibatches
+from gansampler.neural_network._loop import CrossEntropy, Loop
 
 FAST = dict(n_epochs=3, batch_size=32, random_state=0, device="cpu")
 
@@ -465,3 +466,57 @@ def test_sample_weight_in_partial_fit_and_bad_weights(digits):
     one_class = (y == y[0]).astype(float)
     with pytest.raises(ValueError, match="2 classes with sample_weight > 0; got 1"):
         CNNClassifier(**FAST).fit(X, y, sample_weight=one_class)
+
+
+# ------------------------------------------------------------ the loop's seam
+
+
+class RecordedLoss:
+    """A loss object as a new loss would be one: records each call."""
+
+    def __init__(self, scale=1.0):
+        self.scale, self.calls = scale, []
+
+    def __call__(self, logits, targets, weights):
+        self.calls.append((targets, weights))
+        return self.scale * CrossEntropy()(logits, targets, weights)
+
+
+class LateWeights:
+    """A plan as deferred re-weighting would be one: weights after epoch 0.
+    Each image's weight is its index, so that a batch's weights name it."""
+
+    def batches(self, epoch, generator):
+        return minibatches(8, 4, generator)
+
+    def weights(self, epoch):
+        return None if epoch == 0 else torch.arange(8.0)
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.0], ids=["cross-entropy", "zero"])
+def test_the_loop_steps_on_the_loss_and_weights_it_is_given(scale):
+    images = torch.linspace(0, 1, 32).reshape(8, 4)
+    targets = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    module = torch.nn.Linear(4, 3)
+    start = copy.deepcopy(module.state_dict())
+    loss = RecordedLoss(scale)
+    history = []
+    trained = Loop(
+        module,
+        torch.optim.SGD(module.parameters(), lr=0.5),
+        loss,
+        images,
+        targets,
+        device=torch.device("cpu"),
+        generator=torch.Generator().manual_seed(0),
+    ).run(LateWeights(), 2, history, first_epoch=3, advice="")
+    assert trained == 2 and [r["epoch"] for r in history] == [4, 5]
+    # Two batches an epoch; the plan's weights from the second epoch on,
+    # cut to each batch: the weights name the images whose targets came.
+    assert [w is None for _, w in loss.calls] == [True, True, False, False]
+    late = [(t, w.long()) for t, w in loss.calls[2:]]
+    assert all(torch.equal(t, targets[rows]) for t, rows in late)
+    assert torch.equal(torch.cat([rows for _, rows in late]).sort()[0], torch.arange(8))
+    # The step descends the loss it is given: a zero loss moves nothing.
+    moved = any(not torch.equal(v, start[k]) for k, v in module.state_dict().items())
+    assert moved == (scale != 0) and (history[-1]["train_loss"] == 0) == (scale == 0)

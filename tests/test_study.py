@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from gansampler.cli import main
+from gansampler.cli import build_parser, main
 from gansampler.study import FIELDS, parse_method, run_study, summarize
 
 
@@ -129,6 +129,80 @@ def test_cross_validation_and_method_names(small):
         run_study(X, y, ["none"], [0, 0])
     with pytest.raises(ValueError, match="cv=0 is not a number of folds"):
         run_study(X, y, ["none"], [0], cv=0)
+
+
+# The class of each method's sampler, and the command line's samplers, as
+# they were before one registry held them.
+SAMPLER_CLASSES = {
+    "ros": "RandomOverSampler",
+    "ros_augment": "RandomOverSampler",
+    "smote": "SMOTE",
+    "superpixel": "SuperpixelSampler",
+    "superpixel_geometric": "SuperpixelSampler",
+    "superpixel_superpixel": "SuperpixelSampler",
+    "superpixel_both": "SuperpixelSampler",
+    "dcgan": "DCGANSampler",
+    "infogan": "InfoGANSampler",
+    "featuregan": "FeatureGANSampler",
+    "featuresmote": "FeatureSMOTESampler",
+}
+COMMAND_SAMPLERS = [
+    "dcgan",
+    "featuregan",
+    "featuresmote",
+    "infogan",
+    "ros",
+    "superpixel",
+    "superpixel_geometric",
+    "superpixel_superpixel",
+]
+
+
+def _sampler_choices():
+    """What ``gansampler resample --sampler`` takes."""
+    commands = next(a for a in build_parser()._actions if a.dest == "command")
+    options = commands.choices["resample"]._actions
+    return next(a.choices for a in options if a.dest == "sampler")
+
+
+def test_one_registry_names_every_method_and_sampler(small, monkeypatch):
+    from gansampler import SuperpixelSampler, study
+    from gansampler._registry import METHODS, Method
+
+    assert study.BASES == tuple(METHODS)
+    command = sorted(name for name, method in METHODS.items() if method.command)
+    assert _sampler_choices() == command == COMMAND_SAMPLERS
+    built = {
+        name: method.build(3, 0.5, min_count=4, gan_params={"n_epochs": 2})
+        for name, method in METHODS.items()
+    }
+    classes = {n: type(s).__name__ for n, s in built.items() if s is not None}
+    assert classes == SAMPLER_CLASSES
+    for name, sampler in built.items():
+        method = METHODS[name]
+        if sampler is None:
+            assert method.sampler is None and study.make_sampler(name, 3, 4) is None
+            continue
+        # Each sampler is the class, and has the settings, that its entry says.
+        params = sampler.get_params()
+        assert type(sampler) is method.sampler
+        assert params["random_state"] == 3 and params["sampling_strategy"] == 0.5
+        assert method.params.items() <= params.items()
+        assert ("filter_threshold" not in params) == method.flat_rows
+        assert (params.get("k_neighbors") == 3) == method.neighbours
+        assert (params.get("n_epochs") == 2) == method.gan
+    # A new method is one entry: the study parses and checks its name, and
+    # the command line offers it.
+    mirror = Method("mirror", SuperpixelSampler, {"mode": "geometric"}, command=True)
+    monkeypatch.setitem(METHODS, "mirror", mirror)
+    monkeypatch.setitem(METHODS, "cut", Method("cut", tunes_threshold=True))
+    assert "mirror" in _sampler_choices()
+    assert study.make_sampler("mirror@0.5+filter0.9", 0, 9).filter_threshold == 0.9
+    with pytest.raises(ValueError, match="'cut' makes no new images"):
+        parse_method("cut+weighted0.5")
+    X, y = small
+    with pytest.raises(ValueError, match="method 'cut' tunes a binary"):
+        run_study(X, np.arange(len(y)) % 3, ["none", "cut"], [0])
 
 
 def test_resume_refuses_other_data_and_drops_a_cut_line(tmp_path, small):

@@ -2,6 +2,7 @@
 
 import copy
 import os
+from dataclasses import replace
 from numbers import Integral, Real
 
 import torch
@@ -9,19 +10,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._fitted import commit, forget, forget_public
 from .._images import images_to_tensor, validate_images
-from .._torch import (
-    DEVICE_CONSTRAINTS,
-    forget_fit,
-    infer,
-    usable_device,
-)
+from .._torch import DEVICE_CONSTRAINTS, infer, usable_device
 from .._training import warn_if_unconverged
 from .._validation import own_random_state, reject_bool_numbers
 from ._architectures import ARCHITECTURES
 from ._backbones import BACKBONES
 from ._docs import ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS
-from ._fit import first_state, next_state, train
+from ._fit import Fitted, TrainingOptions, first_state, next_state, train
 
 
 class CNNClassifier(ClassifierMixin, BaseEstimator):
@@ -248,16 +245,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             state = first_state(
                 self, X, y, rng, classes=None, sample_weight=sample_weight
             )
-            schedule = self.lr_schedule if self.lr_schedule == "cosine" else None
-            stopped_early = train(
-                self, state, rng, self.n_epochs, schedule, use_validation=True
-            )
+            stopped_early = train(TrainingOptions.of(self), state, rng)
         except BaseException:
             # Validation sets n_features_in_ early: a failed or interrupted
             # fit must not look fitted.
             self._forget_fit()
             raise
-        self._commit(state, rng)
+        commit(self, state.fitted(rng))
         if not stopped_early:
             warn_if_unconverged(
                 self.history_,
@@ -315,12 +309,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                 state = next_state(
                     self, X, y, sample_weight=sample_weight, classes=classes
                 )
-            train(self, state, rng, 1, schedule=None, use_validation=False)
+            # One epoch at the constant learning rate, without early stopping.
+            one_epoch = dict(n_epochs=1, lr_schedule="constant", early_stopping=False)
+            train(replace(TrainingOptions.of(self), **one_epoch), state, rng)
         except BaseException:
             if first_call:
                 self._forget_fit()
             raise
-        self._commit(state, rng)
+        commit(self, state.fitted(rng))
         return self
 
     def _validate_params(self):
@@ -328,19 +324,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         reject_bool_numbers(self)
 
     def _forget_fit(self):
-        forget_fit(self, "_layout", "_rng")
-
-    def _commit(self, state, rng):
-        """Set the fitted attributes, all at once at the end of a fit."""
-        self._layout = state.layout
-        self._rng = rng
-        self.batch_size_ = state.batch_size
-        self.image_shape_ = state.layout.image_shape
-        self.classes_ = state.classes
-        self.module_ = state.module.cpu().eval()
-        self.history_ = state.history
-        self.n_iter_ = state.n_iter
-        self.device_ = state.device
+        forget(self, Fitted)
+        # Also feature_names_in_, which validation sets for named columns only.
+        forget_public(self)
 
     # -------------------------------------------------------------- predict
 

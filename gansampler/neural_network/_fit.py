@@ -1,21 +1,22 @@
-"""CNNClassifier's training loop and the state it trains."""
+"""What a CNNClassifier fit trains, and how a call sets up its training.
+
+:class:`FitState` is what one fit or partial_fit call trains; it becomes the
+estimator's attributes (:class:`Fitted`) only when the call succeeds.
+:class:`TrainingOptions` holds the estimator's settings, read once per call.
+:func:`train` draws the seeds, resolves the budget, the loss weights and the
+held-out images, and hands them to the loop of :mod:`._loop`.
+"""
 
 import copy
-import math
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from .._augment import random_affine
 from .._images import ImageLayout, check_labels, images_to_tensor, validate_images
 from .._torch import (
-    in_chunks,
     make_generator,
     minibatches,
     one_image_guard,
@@ -23,15 +24,17 @@ from .._torch import (
     seeded,
     torch_seed,
 )
-from .._training import (
-    Budget,
-    channel_stats,
-    check_losses,
-    progress,
-    show_losses,
-)
+from .._training import Budget, channel_stats
 from .._validation import check_label_kind
 from ._architectures import build_network
+from ._loop import (
+    Cosine,
+    CrossEntropy,
+    EarlyStopping,
+    Loop,
+    Shuffled,
+    split_validation,
+)
 from ._weights import class_loss_weights, drop_weightless, per_sample
 
 # n_epochs="auto": the 15 epochs tuned on PneumoniaMNIST's 4,708 images (555
@@ -40,6 +43,54 @@ BUDGET = Budget(min_epochs=15, min_steps=500)
 # batch_size="auto": 128, or an eighth of the data down to 16 images, so that
 # a small data set still makes several steps an epoch.
 LARGEST_AUTO_BATCH, SMALLEST_AUTO_BATCH = 128, 16
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """The estimator's training settings, under its parameters' names, and
+    its class's name for the progress bar."""
+
+    name: str
+    n_epochs: int | str
+    batch_size: int | str
+    learning_rate: float
+    lr_schedule: str
+    optimizer: str
+    weight_decay: float
+    class_weight: dict | str | None
+    augment: bool
+    early_stopping: bool
+    validation_fraction: float
+    n_iter_no_change: int
+    tol: float
+    verbose: int
+
+    @classmethod
+    def of(cls, estimator):
+        """``estimator``'s settings as they are now."""
+        names = [f.name for f in fields(cls) if f.name != "name"]
+        settings = {name: getattr(estimator, name) for name in names}
+        return cls(name=type(estimator).__name__, **settings)
+
+
+@dataclass
+class Fitted:
+    """CNNClassifier's fitted attributes, committed together when a call
+    succeeds and forgotten together (see :mod:`gansampler._fitted`)."""
+
+    classes_: np.ndarray
+    module_: torch.nn.Module
+    history_: list
+    n_iter_: int
+    batch_size_: int
+    image_shape_: tuple
+    device_: torch.device
+    # Set by validate_images as the fit starts: here, so that a failed fit
+    # forgets it.
+    n_features_in_: int
+    _layout: ImageLayout
+    # What later partial_fit calls draw from, so that each draws afresh.
+    _rng: np.random.RandomState
 
 
 @dataclass
@@ -58,6 +109,22 @@ class FitState:
     batch_size: int | None = None
     # Per-image weights (float32), or None; images of weight 0 are left out.
     sample_weight: torch.Tensor | None = None
+
+    def fitted(self, rng):
+        """The estimator's attributes after this state trained, with the
+        module back on the CPU."""
+        return Fitted(
+            classes_=self.classes,
+            module_=self.module.cpu().eval(),
+            history_=self.history,
+            n_iter_=self.n_iter,
+            batch_size_=self.batch_size,
+            image_shape_=self.layout.image_shape,
+            device_=self.device,
+            n_features_in_=self.layout.n_features,
+            _layout=self.layout,
+            _rng=rng,
+        )
 
 
 def first_state(estimator, X, y, rng, classes, sample_weight=None):
@@ -176,20 +243,6 @@ def next_state(estimator, X, y, sample_weight=None, classes=None):
     )
 
 
-def _check_split(n, least, estimator):
-    """Refuse a validation split that leaves either side too small."""
-    fraction = estimator.validation_fraction
-    n_valid = math.ceil(fraction * n)
-    if min(n_valid, n - n_valid) < least:
-        raise ValueError(
-            f"early_stopping=True holds out validation_fraction={fraction} of the "
-            f"{n} training images ({n_valid}), which leaves {n - n_valid} to train "
-            f"on; each side needs at least {least} image(s) (one per class). "
-            "Choose a validation_fraction that leaves that many on each side, "
-            "or set early_stopping=False."
-        )
-
-
 def resolve_batch_size(batch_size, n_samples):
     """``batch_size``, with ``"auto"`` resolved for ``n_samples`` images."""
     if batch_size == "auto":
@@ -199,33 +252,24 @@ def resolve_batch_size(batch_size, n_samples):
     return min(size, n_samples)
 
 
-def train(estimator, state, rng, n_epochs, schedule, use_validation):
-    """Train ``state.module`` with ``estimator``'s settings.
+def train(options, state, rng):
+    """Train ``state.module`` as ``options`` say.
 
-    Returns whether early stopping ended the fit.
+    Draws from ``rng`` the validation split (with early stopping), then the
+    seeds of the batch draws and of torch's generators. Returns whether
+    early stopping ended the fit.
     """
-    device = state.device
-    module = state.module
     images, targets, own = state.images, state.targets, state.sample_weight
     n_classes = len(state.classes)
-    weights = class_loss_weights(estimator.class_weight, targets, state.classes)
-
-    valid = None
-    if use_validation and estimator.early_stopping:
-        idx = np.arange(len(targets))
-        counts = np.bincount(targets.numpy(), minlength=n_classes)
-        stratify = targets.numpy() if counts.min() >= 2 else None
-        _check_split(len(idx), n_classes if stratify is not None else 1, estimator)
-        train_idx, valid_idx = train_test_split(
-            idx,
-            test_size=estimator.validation_fraction,
-            stratify=stratify,
-            random_state=rng,
+    class_weights = class_loss_weights(options.class_weight, targets, state.classes)
+    if options.early_stopping:
+        kept, held_out = split_validation(
+            targets, n_classes, options.validation_fraction, rng
         )
-        valid = (images[valid_idx], targets[valid_idx])
-        valid_own = None if own is None else own[valid_idx]
-        images, targets = images[train_idx], targets[train_idx]
-        own = None if own is None else own[train_idx]
+        valid = images[held_out], targets[held_out]
+        valid_own = None if own is None else own[held_out]
+        images, targets = images[kept], targets[kept]
+        own = None if own is None else own[kept]
 
     # Independent seeds for the batch draws and for torch's generators
     # (initialisation was seeded before; dropout now): one seed for both
@@ -233,149 +277,79 @@ def train(estimator, state, rng, n_epochs, schedule, use_validation):
     generator = make_generator(torch_seed(rng))
     seed = torch_seed(rng)
     if state.batch_size is None:
-        state.batch_size = resolve_batch_size(estimator.batch_size, len(targets))
-    batch_size = state.batch_size
-    steps_per_epoch = len(minibatches(len(targets), batch_size))
-    n_epochs = BUDGET.epochs(n_epochs, steps_per_epoch)
-    on_cuda = device.type == "cuda"
+        state.batch_size = resolve_batch_size(options.batch_size, len(targets))
+    steps_per_epoch = len(minibatches(len(targets), state.batch_size))
+    n_epochs = BUDGET.epochs(options.n_epochs, steps_per_epoch)
+
+    # Per-image weights scaled to average 1 over the training data: the
+    # step size does not depend on the weights' scale, and a batch without
+    # the heavy images pulls proportionally little (torch's weighted mean
+    # would renormalise per batch). The held-out images share the scale.
+    weights = per_sample(class_weights, targets, own)
+    if weights is not None:
+        scale = weights.mean()
+        weights = weights / scale
+    stopping = None
+    if options.early_stopping:
+        valid_weights = per_sample(class_weights, valid[1], valid_own)
+        stopping = EarlyStopping(
+            *valid,
+            None if valid_weights is None else valid_weights / scale,
+            n_classes=n_classes,
+            tol=options.tol,
+            patience=options.n_iter_no_change,
+        )
+    device = state.device
+    if weights is not None:
+        weights = weights.to(device)
     # Small data sets move to the device once; large ones batch by batch.
-    if on_cuda and images.element_size() * images.nelement() < 2**30:
+    if device.type == "cuda" and images.element_size() * images.nelement() < 2**30:
         images, targets = images.to(device), targets.to(device)
 
+    module = state.module
     with seeded(seed, device), one_image_guard(module, images):
         module.to(device)
-        optimizer = make_optimizer(estimator, module)
-        total_steps = n_epochs * steps_per_epoch
-        lr_at = _cosine(estimator.learning_rate, total_steps) if schedule else None
-        # Per-image weights scaled to average 1 over the training data: the
-        # step size does not depend on the weights' scale, and a batch
-        # without the heavy images pulls proportionally little (torch's
-        # weighted mean would renormalise per batch).
-        loss_weights = per_sample(weights, targets.cpu(), own)
-        valid_weights = None
-        if loss_weights is not None:
-            scale = loss_weights.mean()
-            loss_weights = (loss_weights / scale).to(device)
-            if valid is not None:
-                valid_weights = per_sample(weights, valid[1], valid_own) / scale
-        best = (math.inf, None, 0)  # loss, weights, epochs without improvement
-        stopped_early = False
-        bar = progress(n_epochs, 0, estimator.verbose, type(estimator).__name__)
-        step, first_step = 0, None
-        for _ in bar:
-            start = time.perf_counter()
-            module.train()
-            total, count = 0.0, 0
-            for batch in minibatches(len(targets), batch_size, generator):
-                if lr_at is not None:
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr_at(step)
-                xb = images[batch].to(device, non_blocking=True)
-                yb = targets[batch].to(device, non_blocking=True)
-                if estimator.augment:
-                    xb = random_affine(xb, generator)
-                with torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
-                    logits = module(xb)
-                wb = None if loss_weights is None else loss_weights[batch]
-                loss = _weighted_cross_entropy(logits.float(), yb, wb)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                # Summed on the device: one synchronisation per epoch.
-                total = total + loss.detach() * len(batch)
-                count += len(batch)
-                if first_step is None:
-                    first_step = loss.detach()
-                step += 1
-            record = {
-                "epoch": state.n_iter + 1,
-                "train_loss": float(total) / count,
-                "learning_rate": optimizer.param_groups[0]["lr"],
-            }
-            check_losses(
-                record,
-                state.history,
-                f"lower learning_rate (now {estimator.learning_rate})",
-                first_step={"train_loss": float(first_step)},
-            )
-            if valid is not None:
-                valid_loss, valid_score = _evaluate(
-                    module, *valid, device, valid_weights, n_classes
-                )
-                record.update(valid_loss=valid_loss, valid_score=valid_score)
-            record["duration"] = time.perf_counter() - start
-            state.history.append(record)
-            state.n_iter += 1
-            show_losses(bar, record)
-            if valid is not None:
-                if record["valid_loss"] < best[0] - estimator.tol:
-                    kept = {
-                        k: v.detach().clone() for k, v in module.state_dict().items()
-                    }
-                    best = (record["valid_loss"], kept, 0)
-                else:
-                    best = (best[0], best[1], best[2] + 1)
-                    if best[2] >= estimator.n_iter_no_change:
-                        stopped_early = True
-                        break
-        bar.close()
-        if best[1] is not None:
-            module.load_state_dict(best[1])
-    return stopped_early
+        optimizer = make_optimizer(options, module)
+        schedule = None
+        if options.lr_schedule == "cosine":
+            schedule = Cosine(options.learning_rate, n_epochs * steps_per_epoch)
+        loop = Loop(
+            module,
+            optimizer,
+            CrossEntropy(),
+            images,
+            targets,
+            device=device,
+            generator=generator,
+            augment=options.augment,
+            schedule=schedule,
+        )
+        state.n_iter += loop.run(
+            Shuffled(len(targets), state.batch_size, weights),
+            n_epochs,
+            state.history,
+            first_epoch=state.n_iter,
+            stopping=stopping,
+            verbose=options.verbose,
+            name=options.name,
+            advice=f"lower learning_rate (now {options.learning_rate})",
+        )
+    return stopping is not None and stopping.stopped
 
 
-def make_optimizer(estimator, module):
+def make_optimizer(options, module):
     # Frozen stages stay out, so that weight decay cannot move them either.
     parameters = [p for p in module.parameters() if p.requires_grad]
-    if estimator.optimizer == "adam":
+    if options.optimizer == "adam":
         return torch.optim.Adam(
             parameters,
-            lr=estimator.learning_rate,
-            weight_decay=estimator.weight_decay,
+            lr=options.learning_rate,
+            weight_decay=options.weight_decay,
         )
     return torch.optim.SGD(
         parameters,
-        lr=estimator.learning_rate,
+        lr=options.learning_rate,
         momentum=0.9,
         nesterov=True,
-        weight_decay=estimator.weight_decay,
+        weight_decay=options.weight_decay,
     )
-
-
-def _cosine(base_lr, total_steps):
-    def lr_at(step):
-        return 0.5 * base_lr * (1 + math.cos(math.pi * step / max(total_steps, 1)))
-
-    return lr_at
-
-
-def _weighted_cross_entropy(logits, targets, weights, reduction="mean"):
-    """Cross-entropy, each image's term times its weight (``weights``, one
-    per image, or None)."""
-    losses = F.cross_entropy(logits, targets, reduction="none")
-    if weights is not None:
-        losses = losses * weights
-    return losses.mean() if reduction == "mean" else losses.sum()
-
-
-def _evaluate(module, images, targets, device, weights, n_classes):
-    """Validation loss and balanced accuracy, without touching batch stats."""
-    module.eval()
-    losses, predictions = [], []
-    with torch.no_grad():
-        # The chunks of predict, so that the validation score is the one
-        # predict would give.
-        for batch, logits in in_chunks(module, images, device):
-            logits = logits.float()
-            yb = targets[batch].to(device)
-            wb = None if weights is None else weights[batch].to(device)
-            losses.append(_weighted_cross_entropy(logits, yb, wb, "sum"))
-            predictions.append(logits.argmax(1).cpu())
-    module.train()
-    predicted = torch.cat(predictions)
-    recalls = [
-        (predicted[targets.cpu() == k] == k).float().mean().item()
-        for k in range(n_classes)
-        if (targets == k).any()
-    ]
-    return torch.stack(losses).sum().item() / len(targets), float(np.mean(recalls))
