@@ -89,6 +89,15 @@ class OwnHooks(Generator):
         return self.sampler._generate(real, len(class_index), rng)
 
 
+@dataclass
+class SamplerState:
+    """A sampler's own fitted state, beside imbalanced-learn's attributes and
+    its generator's."""
+
+    _layout: ImageLayout
+    _generator: Generator
+
+
 def read_settings(kind, sampler, **given):
     """The dataclass ``kind`` filled with ``sampler``'s parameters of its
     fields' names (those it has), and ``given`` for the rest: a generator's

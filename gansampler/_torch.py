@@ -75,20 +75,6 @@ def resolve_device(device):
     return torch.device("cuda", index)
 
 
-def forget_fit(estimator, *private):
-    """Delete the fitted attributes (``name_``) and the given private ones.
-
-    A failed or interrupted fit calls this, so that it leaves the estimator
-    unfitted rather than half-fitted.
-    """
-    for name in [
-        k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")
-    ]:
-        delattr(estimator, name)
-    for name in private:
-        estimator.__dict__.pop(name, None)
-
-
 def usable_device(device):
     """``device``, or the CPU when it is CUDA and this machine has none.
 

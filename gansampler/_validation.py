@@ -1,6 +1,7 @@
 """Checks of parameters and sizes that scikit-learn's validation lets through."""
 
 import os
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -147,3 +148,41 @@ def own_random_state(random_state, name="random_state"):
     if random_state is None:
         return np.random.RandomState()
     return check_random_state(random_state)
+
+
+def binary_one_hot(y):
+    """``y`` as an array when it is a one-hot binary target (n, 2), else None."""
+    if y is None or np.ndim(y) != 2 or np.shape(y)[1] != 2:
+        return None
+    array = np.asarray(y)
+    if array.dtype.kind not in "biuf" or not np.isin(array, (0, 1)).all():
+        return None
+    return array if (array.sum(axis=1) == 1).all() else None
+
+
+def check_class_sizes(wanted, y, min_size, name, strategy):
+    """Each class to oversample (``wanted``: label to new images) has at
+    least ``min_size`` images in ``y``, and each count asked for is a whole
+    number (imbalanced-learn passes a dict's or a callable's values through
+    unchecked). ``name`` is the sampler's, ``strategy`` its parameter."""
+    labels, counts = np.unique(y, return_counts=True)
+    sizes = dict(zip(labels, counts, strict=True))
+    for label, n_samples in wanted.items():
+        if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
+            n_samples, Integral
+        ):
+            raise ValueError(
+                f"sampling_strategy={strategy!r} asks for "
+                f"{n_samples!r} new images of class {plain(label)!r}; the "
+                "counts of a dict or of what a callable returns must be "
+                "whole numbers (int), not floats or bools."
+            )
+        size = sizes.get(label, 0)
+        if n_samples > 0 and size < min_size:
+            label = plain(label)
+            raise ValueError(
+                f"Class {label!r} has {size} image(s); "
+                f"{name} needs at least {min_size} "
+                "images of each class it oversamples. Leave the class out "
+                "with a dict sampling_strategy, or gather more images."
+            )

@@ -9,7 +9,6 @@ strategy, composes the filter around the generator's draws, and returns the
 originals first, then the new images, in the caller's layout and dtype.
 """
 
-from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,40 +22,21 @@ from sklearn.utils.validation import check_is_fitted
 from ._docstrings import fill_doc
 from ._filtering import FILTER_TEXT, Filter
 from ._fitted import commit, forget, forget_public
-from ._generator import Generator, OwnHooks, Training
+from ._generator import OwnHooks, SamplerState, Training
 from ._images import (
-    ImageLayout,
     check_labels,
     images_to_numpy,
     images_to_tensor,
     validate_images,
 )
 from ._validation import (
+    binary_one_hot,
+    check_class_sizes,
     check_fits_in_memory,
     class_indices,
     own_random_state,
-    plain,
     reject_bool_numbers,
 )
-
-
-@dataclass
-class SamplerState:
-    """A sampler's own fitted state, beside imbalanced-learn's attributes and
-    its generator's."""
-
-    _layout: ImageLayout
-    _generator: Generator
-
-
-def _binary_one_hot(y):
-    """``y`` as an array when it is a one-hot binary target (n, 2), else None."""
-    if y is None or np.ndim(y) != 2 or np.shape(y)[1] != 2:
-        return None
-    array = np.asarray(y)
-    if array.dtype.kind not in "biuf" or not np.isin(array, (0, 1)).all():
-        return None
-    return array if (array.sum(axis=1) == 1).all() else None
 
 
 @fill_doc(FILTER_TEXT)
@@ -184,7 +164,7 @@ class BaseImageSampler(BaseOverSampler):
             Their labels.
         """
         self._forget_fit()
-        one_hot, source = _binary_one_hot(y), y
+        one_hot, source = binary_one_hot(y), y
         if one_hot is not None:
             # imbalanced-learn gives a one-hot binary y back as one column;
             # resample its labels and give back the two columns that came in.
@@ -356,30 +336,13 @@ class BaseImageSampler(BaseOverSampler):
         )
 
     def _check_class_sizes(self, y):
-        """Each class to oversample has enough images, and each count asked
-        for is a whole number (imbalanced-learn passes a dict's or a
-        callable's values through unchecked)."""
-        labels, counts = np.unique(y, return_counts=True)
-        sizes = dict(zip(labels, counts, strict=True))
-        for label, n_samples in self.sampling_strategy_.items():
-            if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
-                n_samples, Integral
-            ):
-                raise ValueError(
-                    f"sampling_strategy={self.sampling_strategy!r} asks for "
-                    f"{n_samples!r} new images of class {plain(label)!r}; the "
-                    "counts of a dict or of what a callable returns must be "
-                    "whole numbers (int), not floats or bools."
-                )
-            size = sizes.get(label, 0)
-            if n_samples > 0 and size < self._min_class_size:
-                label = plain(label)
-                raise ValueError(
-                    f"Class {label!r} has {size} image(s); "
-                    f"{type(self).__name__} needs at least {self._min_class_size} "
-                    "images of each class it oversamples. Leave the class out "
-                    "with a dict sampling_strategy, or gather more images."
-                )
+        check_class_sizes(
+            self.sampling_strategy_,
+            y,
+            self._min_class_size,
+            type(self).__name__,
+            self.sampling_strategy,
+        )
 
     def _check_generated(self, made, X_class, n_samples, label):
         expected = (n_samples,) + tuple(X_class.shape[1:])
