@@ -1,8 +1,5 @@
-"""What a fitted CNNClassifier looks at: Grad-CAM maps.
-
-Written on torch's forward and backward hooks rather than on a library such
-as captum, which would bring its own pins of torch for about forty lines.
-"""
+"""What a fitted CNNClassifier looks at: Grad-CAM maps, on torch's hooks
+(captum would bring its own pins of torch for about forty lines)."""
 
 import numpy as np
 import torch

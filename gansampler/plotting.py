@@ -1,5 +1,5 @@
-"""Figures of images: real beside generated ones, and Grad-CAM maps over
-images. Needs matplotlib (the plot extra)."""
+"""Figures: real images beside generated ones, Grad-CAM maps over images.
+Needs matplotlib (the plot extra)."""
 
 from math import isqrt
 from numbers import Integral, Real
@@ -18,12 +18,9 @@ _TITLE_BAND = 0.35
 
 
 def _as_images(X, name, image_shape):
-    """Return ``X`` as an ``(n, H, W, C)`` array, and its display scaling.
-
-    The display value of a pixel ``v`` is ``(v - offset) / scale``: ``uint8``
-    images are divided by 255, any other dtype is min-max scaled over the
-    whole set.
-    """
+    """``X`` as an ``(n, H, W, C)`` array, and its display scaling: a pixel
+    ``v`` shows as ``(v - offset) / scale``, ``uint8`` divided by 255, any
+    other dtype min-max scaled over the whole set."""
     X = np.asarray(X)
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_):
         raise ValueError(
@@ -236,7 +233,6 @@ def plot_samples(
             f"holds {kinds[1]} ({y_fake[:3].tolist()!r}...); label both the same "
             "way, for example y_fake.astype(y_real.dtype)."
         )
-
     if classes is None:
         present = [y for y in (y_real, y_fake) if len(y)]
         if not present:
@@ -268,10 +264,7 @@ def plot_samples(
 
     plt = _pyplot("plot_samples")
     if figsize is None:
-        figsize = (
-            2 * n_cols * _CELL + _LABEL_MARGIN,
-            n_rows * _CELL + _TITLE_BAND,
-        )
+        figsize = (2 * n_cols * _CELL + _LABEL_MARGIN, n_rows * _CELL + _TITLE_BAND)
     width, height = figsize
     margin = min(_LABEL_MARGIN, 0.2 * width)
     half = (width - margin) / 2
