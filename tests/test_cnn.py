@@ -12,7 +12,8 @@ from sklearn.utils.validation import check_is_fitted
 from gansampler import CNNClassifier
 from gansampler._augment import random_affine
 from gansampler._torch import INFERENCE_CHUNK, minibatches
-from gansampler.neural_network._loop import CrossEntropy, Loop
+from gansampler.neural_network._loop import Loop
+from gansampler.neural_network._losses import CrossEntropy
 
 FAST = dict(n_epochs=3, batch_size=32, random_state=0, device="cpu")
 

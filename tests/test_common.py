@@ -88,9 +88,17 @@ def test_estimator_checks(estimator, check):
 
 
 # imbalanced-learn's checks of a classifier are only its own two; these are
-# scikit-learn's, on CNNClassifier() as a user constructs it.
+# scikit-learn's, on CNNClassifier() as a user constructs it, and with each
+# loss for imbalanced classes at its defaults.
 @parametrize_with_sklearn_checks(
-    [CNNClassifier(random_state=0)], expected_failed_checks=_expected_failed_checks
+    [
+        CNNClassifier(random_state=0),
+        *(
+            CNNClassifier(loss=loss, random_state=0)
+            for loss in ("focal", "logit_adjusted", "ldam")
+        ),
+    ],
+    expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_checks(estimator, check):
     check(estimator)

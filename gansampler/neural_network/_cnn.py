@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._docstrings import fill_doc
 from .._fitted import commit, forget, forget_public
 from .._images import images_to_tensor, validate_images
 from .._torch import DEVICE_CONSTRAINTS, infer, usable_device
@@ -17,68 +18,38 @@ from .._training import warn_if_unconverged
 from .._validation import own_random_state, reject_bool_numbers
 from ._architectures import ARCHITECTURES
 from ._backbones import BACKBONES
-from ._docs import ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS
+from ._docs import ARCHITECTURE_PARAMETERS, CNN_PARAMETERS, TRAINING_PARAMETERS
 from ._fit import Fitted, TrainingOptions, first_state, next_state, train
+from ._losses import LOSS_CONSTRAINTS
 
 
+@fill_doc(ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS, CNN_PARAMETERS)
 class CNNClassifier(ClassifierMixin, BaseEstimator):
-    __doc__ = f"""Convolutional neural network classifier for images, backed by PyTorch.
+    """Convolutional neural network classifier for images, backed by PyTorch.
 
     Images go in as ``(n, H, W)``, ``(n, H, W, C)`` or flat ``(n, D)`` rows
     with ``image_shape``; ``uint8`` pixels are scaled to ``[0, 1]`` and every
     channel is standardised with statistics of the training images. The
-    network is trained with cross-entropy and, by default, a learning rate
-    that decays to zero on a cosine schedule, which keeps small CNNs from
-    collapsing to one class on unlucky seeds.
+    network is trained with cross-entropy (or a loss for imbalanced classes,
+    ``loss``) and, by default, a learning rate that decays to zero on a
+    cosine schedule, which keeps small CNNs from collapsing to one class on
+    unlucky seeds.
 
     Read more in the :ref:`User Guide <cnn_classifier>`.
 
     Parameters
     ----------
-{ARCHITECTURE_PARAMETERS}
+    {architecture, weights, trainable_stages, max_side, normalization}
 
-{TRAINING_PARAMETERS}
+    {n_epochs, batch_size, learning_rate, lr_schedule, weight_decay, optimizer}
 
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss. ``"balanced"`` weights each class
-        inversely to its frequency, ``n_samples / (n_classes * count)``; a
-        dict maps class labels to weights (unlisted classes weigh 1).
+    {class_weight, loss, focal_gamma, logit_temperature, ldam_margin}
 
-    augment : bool, default=False
-        Random horizontal flips, shifts of up to 10% and rotations of up to
-        10 degrees, drawn per image and per epoch on the training device.
+    {rebalance, rebalance_start}
 
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified),
-        stop when the validation loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and keep the weights of the best epoch.
+    {augment, early_stopping, validation_fraction, n_iter_no_change, tol}
 
-    validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
-
-    n_iter_no_change : int, default=5
-        Epochs without improvement before early stopping.
-
-    tol : float, default=1e-4
-        Smallest decrease of the validation loss that counts as improvement.
-
-    image_shape : tuple of int or None, default=None
-        ``(H, W)`` or ``(H, W, C)`` of flat 2-D input. Ignored for 3-D and 4-D
-        input, where it must match if given. Without it, flat rows of a square
-        number of features are square grayscale images and other rows are
-        ``1 x D`` strips.
-
-    device : {"auto", "cpu", "cuda"}, "cuda:N" or torch.device, default="auto"
-        Where to train. ``"auto"`` uses CUDA when available. Mixed precision
-        (bfloat16) is used on CUDA only.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, augmentation, dropout and the
-        validation split. The same integer gives identical results on CPU.
-
-    verbose : int, default=0
-        0 is silent; 1 or more shows a progress bar over epochs with the
-        latest losses.
+    {image_shape, device, random_state, verbose}
 
     Attributes
     ----------
@@ -127,6 +98,22 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     hardly moved from its start, raises
     :class:`~sklearn.exceptions.ConvergenceWarning` naming ``n_epochs``.
 
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He and P. Dollár, "Focal loss
+       for dense object detection", ICCV 2017.
+    .. [2] A. K. Menon, S. Jayasumana, A. S. Rawat, H. Jain, A. Veit and
+       S. Kumar, "Long-tail learning via logit adjustment", ICLR 2021.
+    .. [3] J. Ren, C. Yu, S. Sheng, X. Ma, H. Zhao, S. Yi and H. Li,
+       "Balanced meta-softmax for long-tailed visual recognition", NeurIPS
+       2020.
+    .. [4] K. Cao, C. Wei, A. Gaidon, N. Arechiga and T. Ma, "Learning
+       imbalanced datasets with label-distribution-aware margin loss",
+       NeurIPS 2019.
+    .. [5] B. Kang, S. Xie, M. Rohrbach, Z. Yan, A. Gordo, J. Feng and
+       Y. Kalantidis, "Decoupling representation and classifier for
+       long-tailed recognition", ICLR 2020.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -164,6 +151,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        **LOSS_CONSTRAINTS,
         "image_shape": [tuple, None],
         "device": DEVICE_CONSTRAINTS,
         "random_state": ["random_state"],
@@ -190,6 +178,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction=0.1,
         n_iter_no_change=5,
         tol=1e-4,
+        loss="cross_entropy",
+        focal_gamma=2.0,
+        logit_temperature=1.0,
+        ldam_margin=0.5,
+        rebalance=None,
+        rebalance_start=0.8,
         image_shape=None,
         device="auto",
         random_state=None,
@@ -212,6 +206,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.logit_temperature = logit_temperature
+        self.ldam_margin = ldam_margin
+        self.rebalance = rebalance
+        self.rebalance_start = rebalance_start
         self.image_shape = image_shape
         self.device = device
         self.random_state = random_state
@@ -310,7 +310,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                     self, X, y, sample_weight=sample_weight, classes=classes
                 )
             # One epoch at the constant learning rate, without early stopping.
-            one_epoch = dict(n_epochs=1, lr_schedule="constant", early_stopping=False)
+            one_epoch = dict(
+                n_epochs=1, lr_schedule="constant", early_stopping=False, rebalance=None
+            )
             train(replace(TrainingOptions.of(self), **one_epoch), state, rng)
         except BaseException:
             if first_call:

@@ -91,3 +91,93 @@ TRAINING_PARAMETERS = """\
 
     optimizer : {"adam", "sgd"}, default="adam"
         Adam, or SGD with Nesterov momentum 0.9."""
+
+
+# The imbalance, regularisation and run settings; the losses cite the papers
+# whose formulas gansampler/neural_network/_losses.py implements.
+CNN_PARAMETERS = """
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss. ``"balanced"`` weights each class
+        inversely to its frequency, ``n_samples / (n_classes * count)``; a
+        dict maps class labels to weights (unlisted classes weigh 1). They
+        multiply each image's term of any ``loss``, as ``sample_weight`` does.
+
+    loss : {"cross_entropy", "focal", "logit_adjusted", "ldam"}, \
+            default="cross_entropy"
+        The training loss. ``"focal"``: ``-(1 - p_t)^gamma log p_t``, which
+        leaves well-classified images out as their probability nears 1 [1]_.
+        ``"logit_adjusted"``: cross-entropy of the logits plus
+        ``logit_temperature`` times the log of each class's share of the
+        training images, so that the raw logits, which predict, are those of
+        balanced classes [2]_; at temperature 1 it is the balanced softmax
+        [3]_. ``"ldam"``: cross-entropy with the true class's logit lowered
+        by a margin ``C / n_j^(1/4)`` for a class of ``n_j`` images, the
+        rarest class's margin ``ldam_margin`` [4]_ (the paper's normalised
+        head and logit scale are not used: the margins act on the raw
+        logits). Class counts are those of the images trained on (a class
+        absent from a ``partial_fit`` batch counts one).
+
+    focal_gamma : float, default=2.0
+        The focal loss's exponent (the paper's best); 0 is cross-entropy.
+
+    logit_temperature : float, default=1.0
+        The logit-adjusted loss's temperature ``tau``; 0 is cross-entropy.
+
+    ldam_margin : float, default=0.5
+        LDAM's margin for the rarest class (the paper's).
+
+    rebalance : {"reweight", "resample", "retrain_head"} or None, default=None
+        Deferred re-balancing: train as set for the first ``rebalance_start``
+        of the epochs, then re-balance for the rest [4]_ [5]_.
+        ``"reweight"``: each image's weight times its class's balanced
+        weight, ``n_samples / (n_classes * count)`` (deferred re-weighting,
+        DRW). ``"resample"``: class-balanced batches (a class drawn
+        uniformly, then an image of it). ``"retrain_head"``: the head
+        trained on alone on class-balanced batches, every other weight and
+        batch statistic frozen, with a cosine schedule of its own
+        (classifier re-training, cRT; the paper starts a fresh head, which
+        did not converge in budgets of a few dozen steps). Each works with
+        every ``loss`` and keeps ``class_weight``. :meth:`partial_fit` does
+        not re-balance.
+
+    rebalance_start : float in (0, 1), default=0.8
+        The share of the epochs trained before re-balancing starts (the
+        paper's 160 of 200), rounded, with at least one epoch on each side;
+        a fit of one epoch does not re-balance.
+
+    augment : bool, default=False
+        Random horizontal flips, shifts of up to 10% and rotations of up to
+        10 degrees, drawn per image and per epoch on the training device.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified),
+        stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the weights of the best epoch.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=5
+        Epochs without improvement before early stopping.
+
+    tol : float, default=1e-4
+        Smallest decrease of the validation loss that counts as improvement.
+
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat 2-D input. Ignored for 3-D and 4-D
+        input, where it must match if given. Without it, flat rows of a square
+        number of features are square grayscale images and other rows are
+        ``1 x D`` strips.
+
+    device : {"auto", "cpu", "cuda"}, "cuda:N" or torch.device, default="auto"
+        Where to train. ``"auto"`` uses CUDA when available. Mixed precision
+        (bfloat16) is used on CUDA only.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, augmentation, dropout and the
+        validation split. The same integer gives identical results on CPU.
+
+    verbose : int, default=0
+        0 is silent; 1 or more shows a progress bar over epochs with the
+        latest losses.
+"""

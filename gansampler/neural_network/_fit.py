@@ -27,13 +27,14 @@ from .._torch import (
 from .._training import Budget, channel_stats
 from .._validation import check_label_kind
 from ._architectures import build_network
-from ._loop import (
-    Cosine,
-    CrossEntropy,
-    EarlyStopping,
-    Loop,
-    Shuffled,
-    split_validation,
+from ._loop import Cosine, EarlyStopping, Loop, Shuffled, split_validation
+from ._losses import (
+    Balanced,
+    Deferred,
+    head_modules,
+    make_loss,
+    only_head_trains,
+    rebalanced_weights,
 )
 from ._weights import class_loss_weights, drop_weightless, per_sample
 
@@ -64,6 +65,12 @@ class TrainingOptions:
     n_iter_no_change: int
     tol: float
     verbose: int
+    loss: str
+    focal_gamma: float
+    logit_temperature: float
+    ldam_margin: float
+    rebalance: str | None
+    rebalance_start: float
 
     @classmethod
     def of(cls, estimator):
@@ -306,17 +313,30 @@ def train(options, state, rng):
     if device.type == "cuda" and images.element_size() * images.nelement() < 2**30:
         images, targets = images.to(device), targets.to(device)
 
+    loss = make_loss(options, targets, n_classes)
+    plan = Shuffled(len(targets), state.batch_size, weights)
+    # The epoch where deferred re-balancing starts: at least one on each side.
+    start = min(max(round(options.rebalance_start * n_epochs), 1), n_epochs - 1)
+    if options.rebalance == "reweight" and start > 0:
+        balanced = rebalanced_weights(weights, targets, n_classes).to(device)
+        plan = Deferred(plan, Shuffled(len(targets), state.batch_size, balanced), start)
+    elif options.rebalance == "resample" and start > 0:
+        later = Balanced(targets, n_classes, state.batch_size, weights)
+        plan = Deferred(plan, later, start)
+    retrains_head = options.rebalance == "retrain_head" and start > 0
+    n_head = n_epochs - start if retrains_head else 0
+
     module = state.module
-    with seeded(seed, device), one_image_guard(module, images):
-        module.to(device)
-        optimizer = make_optimizer(options, module)
+    advice = f"lower learning_rate (now {options.learning_rate})"
+
+    def run(optimizer, plan, n, stopping=None, name=options.name):
         schedule = None
         if options.lr_schedule == "cosine":
-            schedule = Cosine(options.learning_rate, n_epochs * steps_per_epoch)
+            schedule = Cosine(options.learning_rate, n * steps_per_epoch)
         loop = Loop(
             module,
             optimizer,
-            CrossEntropy(),
+            loss,
             images,
             targets,
             device=device,
@@ -325,15 +345,29 @@ def train(options, state, rng):
             schedule=schedule,
         )
         state.n_iter += loop.run(
-            Shuffled(len(targets), state.batch_size, weights),
-            n_epochs,
+            plan,
+            n,
             state.history,
             first_epoch=state.n_iter,
             stopping=stopping,
             verbose=options.verbose,
-            name=options.name,
-            advice=f"lower learning_rate (now {options.learning_rate})",
+            name=name,
+            advice=advice,
         )
+
+    with seeded(seed, device), one_image_guard(module, images):
+        module.to(device)
+        run(make_optimizer(options, module), plan, n_epochs - n_head, stopping)
+        if n_head > 0:
+            # Decoupled training: the head alone, on balanced batches over
+            # the features the network has learned. It goes on from its
+            # trained weights: the paper's fresh head did not converge in
+            # budgets of a few dozen steps.
+            head = head_modules(module)
+            with only_head_trains(module, head):
+                optimizer = make_optimizer(options, torch.nn.ModuleList(head))
+                balanced = Balanced(targets, n_classes, state.batch_size, weights)
+                run(optimizer, balanced, n_head, name=f"{options.name} head")
     return stopping is not None and stopping.stopped
 
 

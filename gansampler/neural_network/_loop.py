@@ -23,21 +23,20 @@ them, so that a new loss or a new way of weighting needs no change here:
     and per-image weights or None, all on the training device. A step
     averages the terms of its batch; early stopping sums them over the
     held-out images, so that it watches the loss being trained.
-    :class:`CrossEntropy` is the only one now. A focal loss, a
-    logit-adjusted or balanced softmax (logits shifted by the log of the
-    class priors) or LDAM (a margin per class) would be another such
-    object, built from the class counts it needs.
+    ``_losses`` has them: cross-entropy, the focal loss, the logit-adjusted
+    loss (balanced softmax) and LDAM, each built from the class counts it
+    needs.
 
 ``plan.batches(epoch, generator)`` and ``plan.weights(epoch)``
     Asked at the start of each epoch (counted from 0 within the run): the
     epoch's batches, as index tensors into the training images, and the
     per-image loss weights of all training images (or None).
     :class:`Shuffled` gives every epoch all images in a fresh order and the
-    same weights. Deferred re-weighting would be a plan whose ``weights``
-    change for the last epochs of the budget; class-balanced batches, a plan
-    whose ``batches`` draw every class equally often. Re-training the head
-    alone would be a second :meth:`Loop.run` on such a plan, with an
-    optimizer over the head's parameters only.
+    same weights. Deferred re-balancing (``_losses.Deferred``) switches for
+    the last epochs to balanced weights or to class-balanced batches
+    (``_losses.Balanced``); re-training the head alone is a second
+    :meth:`Loop.run` on balanced batches with an optimizer over the head's
+    parameters only.
 """
 
 import math
@@ -46,20 +45,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 
 from .._augment import random_affine
 from .._torch import in_chunks, minibatches
 from .._training import check_losses, progress, show_losses
-
-
-class CrossEntropy:
-    """Cross-entropy of each image, times its weight when there are weights."""
-
-    def __call__(self, logits, targets, weights=None):
-        losses = F.cross_entropy(logits, targets, reduction="none")
-        return losses if weights is None else losses * weights
 
 
 @dataclass(frozen=True)
