@@ -51,3 +51,19 @@ def mean_std(values):
     return (
         f"{values.mean():.3f} +- {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}"
     )
+
+
+def provenance(device="cpu"):
+    """What every result line records: the commit of the code, whether the
+    tree was clean, and the device with its thread count (part of the noise)."""
+    import subprocess
+
+    def git(*args):
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "clean": git("status", "--porcelain", "--untracked-files=no") == "",
+        "device": f"{device}-{torch.get_num_threads()}",
+    }
