@@ -145,6 +145,15 @@ METHODS = {
         Method("none"),
         Method("class_weight", classifier={"class_weight": "balanced"}),
         Method("threshold", tunes_threshold=True),
+        # The classifier's losses for imbalanced classes and its deferred
+        # re-balancing (DRW, DRS, cRT), and the pairing of the LDAM paper.
+        Method("focal", classifier={"loss": "focal"}),
+        Method("logit_adjusted", classifier={"loss": "logit_adjusted"}),
+        Method("ldam", classifier={"loss": "ldam"}),
+        Method("drw", classifier={"rebalance": "reweight"}),
+        Method("drs", classifier={"rebalance": "resample"}),
+        Method("crt", classifier={"rebalance": "retrain_head"}),
+        Method("ldam_drw", classifier={"loss": "ldam", "rebalance": "reweight"}),
         Method("ros", RandomOverSampler, flat_rows=True, command=True),
         Method(
             "ros_augment",

@@ -1,7 +1,8 @@
 """The imbalance study on a user's data: which way of handling imbalance wins.
 
 :func:`run_study` compares methods (no handling, class weights, threshold
-tuning, random oversampling, SMOTE, each gansampler sampler and their
+tuning, the classifier's losses for imbalanced classes and deferred
+re-balancing, random oversampling, SMOTE, each gansampler sampler and their
 combinations) with the same :class:`CNNClassifier` after each, over seeds,
 on a held-out split or stratified cross-validation. ``gansampler study`` is
 its command line. Each finished run is appended to a CSV file at once, and a
@@ -13,7 +14,7 @@ majority with FeatureSMOTESampler, then trains with class weights;
 ``dcgan+filter0.9`` keeps only new images that a classifier of the real
 images gives 0.9 for their class; ``featuresmote+weighted0.25`` is a
 :class:`ResampledClassifier` whose new images carry a quarter of their
-class's weight.
+class's weight; ``focal+cw`` trains with the focal loss and class weights.
 """
 
 __all__ = ["fit_method", "parse_method", "plot", "run_study", "summarize"]

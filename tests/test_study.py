@@ -315,3 +315,38 @@ def test_a_results_file_that_does_not_parse_names_the_file_and_line(tmp_path, sm
         # Nothing run, counted or written: the file as it was, no study.json.
         assert results.read_bytes() == data
         assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+
+
+# The classifier's settings that each method of the losses and of deferred
+# re-balancing stands for (CNNClassifier's loss and rebalance).
+CLASSIFIER_METHODS = {
+    "focal": {"loss": "focal"},
+    "logit_adjusted": {"loss": "logit_adjusted"},
+    "ldam": {"loss": "ldam"},
+    "drw": {"rebalance": "reweight"},
+    "drs": {"rebalance": "resample"},
+    "crt": {"rebalance": "retrain_head"},
+    "ldam_drw": {"loss": "ldam", "rebalance": "reweight"},
+    "focal+cw": {"loss": "focal", "class_weight": "balanced"},
+    "ldam_drw+cw": {
+        "loss": "ldam",
+        "rebalance": "reweight",
+        "class_weight": "balanced",
+    },
+}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_each_loss_and_rebalancing_is_a_method(small):
+    from gansampler.study import fit_method
+
+    X, y = small
+    for method, settings in CLASSIFIER_METHODS.items():
+        model, resample_s, _, n = fit_method(method, 0, X, y, {"n_epochs": 2})
+        params = model.get_params()
+        expected = {"loss": "cross_entropy", "rebalance": None, "class_weight": None}
+        assert {k: params[k] for k in expected} == {**expected, **settings}, method
+        assert (resample_s, n) == (0.0, len(y))
+    # They make no new images: a strategy or a share would be ignored.
+    with pytest.raises(ValueError, match="'focal' makes no new images"):
+        parse_method("focal@0.5")
