@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from _common import METHODS, RESULTS, data_path, machine
+from _common import METHODS, RESULTS, data_path, machine, provenance
 from imblearn.metrics import geometric_mean_score
 from sklearn.datasets import load_digits
 from sklearn.metrics import (
@@ -158,6 +158,7 @@ def main():
                     "balanced_accuracy": balanced_accuracy_score(y_test, pred),
                     "resample_s": resample_s,
                     "fit_s": fit_s,
+                    **provenance(),
                 }
                 if args.part == "A":
                     row.update(
