@@ -19,11 +19,12 @@ from ._registry import METHODS
 
 
 def parse_method(method):
-    """Split a method's name, ``base[@strategy][+filter<p>][+weighted<s>][+cw]``.
+    """Split a method's name,
+    ``base[@strategy][+filter<p>][+weighted<s>][+cw][+threshold]``.
 
     Returns a dict with ``"base"`` (a name of ``METHODS``), ``"strategy"`` (a
-    float, or ``"auto"``), and ``"filter"``, ``"share"`` and
-    ``"class_weight"`` when the name asks for them.
+    float, or ``"auto"``), and ``"filter"``, ``"share"``, ``"class_weight"``
+    and ``"threshold"`` (True) when the name asks for them.
 
     >>> parse_method("featuresmote@0.25+cw")
     {'base': 'featuresmote', 'strategy': 0.25, 'class_weight': 'balanced'}
@@ -41,6 +42,8 @@ def parse_method(method):
     for option in options:
         if option == "cw":
             parts["class_weight"] = "balanced"
+        elif option == "threshold":
+            parts["threshold"] = True
         elif option.startswith("filter"):
             parts["filter"] = _number(option[6:], method, "+filter", "neither")
         elif option.startswith("weighted"):
@@ -58,6 +61,11 @@ def parse_method(method):
     if "filter" in parts and entry.flat_rows:
         raise ValueError(
             f"method {method!r}: +filter applies to gansampler's samplers only."
+        )
+    if "threshold" in parts and entry.tunes_threshold:
+        raise ValueError(
+            f"method {method!r}: {base!r} tunes the decision threshold "
+            "already; drop +threshold."
         )
     if "share" in parts and "class_weight" in parts:
         raise ValueError(
@@ -94,6 +102,25 @@ def method_entry(method):
     return METHODS[parse_method(method)["base"]]
 
 
+def tunes_threshold(method):
+    """Whether ``method`` tunes a binary decision threshold: its base does
+    (``threshold``), or its name asks for it (``+threshold``)."""
+    parts = parse_method(method)
+    return "threshold" in parts or METHODS[parts["base"]].tunes_threshold
+
+
+def check_binary(methods, y):
+    """Refuse a method that tunes a binary decision threshold where ``y``
+    has more than two classes."""
+    cuts = [m for m in methods if tunes_threshold(m)]
+    n_classes = len(np.unique(y))
+    if cuts and n_classes > 2:
+        raise ValueError(
+            f"method {cuts[0]!r} tunes a binary decision threshold; the data "
+            f"has {n_classes} classes."
+        )
+
+
 def make_sampler(method, seed, min_count, gan_params=None):
     """The sampler of ``method``, or None; ``"auto"`` balances."""
     parts = parse_method(method)
@@ -107,12 +134,19 @@ def make_sampler(method, seed, min_count, gan_params=None):
 
 
 def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
-    """Resample and fit as ``method`` says; return (model, resample_s, fit_s, n)."""
+    """Resample and fit as ``method`` says; return (model, resample_s, fit_s, n).
+
+    ``n`` counts the images fitted on: after resampling, or before it where
+    the sampler runs inside the model's fit (``+weighted``, and
+    ``+threshold`` on a sampler).
+    """
+    from imblearn.pipeline import Pipeline
     from sklearn.model_selection import TunedThresholdClassifierCV
 
     from .compose import ResampledClassifier
     from .neural_network import CNNClassifier
 
+    check_binary([method], y)
     counts = np.unique(y, return_counts=True)[1]
     parts = parse_method(method)
     entry = METHODS[parts["base"]]
@@ -121,10 +155,6 @@ def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
     if "class_weight" in parts:
         settings["class_weight"] = parts["class_weight"]
     clf = CNNClassifier(random_state=seed, **settings, **(classifier_params or {}))
-    if entry.tunes_threshold:
-        # Tuned for balanced accuracy by internal 5-fold cross-validation on
-        # the training data (scikit-learn's default).
-        clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
     if "share" in parts:
         # The sampler runs inside the classifier's fit; its time counts there.
         if entry.flat_rows:
@@ -134,6 +164,16 @@ def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
             X = X.reshape(len(X), -1)
         clf = ResampledClassifier(clf, sampler, synthetic_share=parts["share"])
         sampler = None
+    if tunes_threshold(method):
+        if sampler is not None:
+            # The sampler resamples each internal fold's training images
+            # alone; the fold's other images, which score the cut, are not
+            # resampled (the Pipeline's samplers run in fit only).
+            clf = Pipeline([("sampler", entry.step(sampler)), ("classifier", clf)])
+            sampler = None
+        # Tuned for balanced accuracy by internal 5-fold cross-validation on
+        # the training data (scikit-learn's default), then refitted on it.
+        clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
     resample_s = 0.0
     if sampler is not None:
         start = time.perf_counter()

@@ -10,6 +10,7 @@ method is one new entry.
 from dataclasses import dataclass, field
 
 import numpy as np
+from imblearn import FunctionSampler
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 
 from .over_sampling import (
@@ -29,7 +30,7 @@ class Method:
     ----------
     name : str
         The base of the study's method names
-        (``base[@strategy][+filter<p>][+weighted<s>][+cw]``).
+        (``base[@strategy][+filter<p>][+weighted<s>][+cw][+threshold]``).
     sampler : type or None, default=None
         The sampler's class; None for a method that makes no new images.
     params : dict, default={}
@@ -40,7 +41,7 @@ class Method:
         ``{"class_weight": "balanced"}``.
     tunes_threshold : bool, default=False
         The classifier's decision threshold is tuned for balanced accuracy
-        (two classes only).
+        (two classes only), as ``+threshold`` tunes it on any method.
     flat_rows : bool, default=False
         An imbalanced-learn sampler: it takes images as flat rows and has no
         ``filter_threshold``.
@@ -113,6 +114,18 @@ class Method:
         if self.flat_rows:
             return imblearn_resample(sampler, X, y, blends=self.blends_pixels)
         return sampler.fit_resample(X, y)
+
+    def step(self, sampler):
+        """``sampler`` as a step of imbalanced-learn's Pipeline, which
+        resamples images as :meth:`resample` does and gives them back in
+        their shape."""
+        kw_args = {"method": self, "sampler": sampler}
+        return FunctionSampler(func=_resample, kw_args=kw_args, validate=False)
+
+
+def _resample(X, y, method, sampler):
+    # FunctionSampler's func, at the top of the module so that it pickles.
+    return method.resample(sampler, X, y)
 
 
 def imblearn_resample(sampler, X, y, blends=True):

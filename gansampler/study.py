@@ -8,13 +8,18 @@ on a held-out split or stratified cross-validation. ``gansampler study`` is
 its command line. Each finished run is appended to a CSV file at once, and a
 restarted study skips the runs the file holds.
 
-A method's name is ``base[@strategy][+filter<p>][+weighted<s>][+cw]``:
+A method's name is ``base[@strategy][+filter<p>][+weighted<s>][+cw][+threshold]``:
 ``featuresmote@0.25+cw`` resamples every minority class to a quarter of the
 majority with FeatureSMOTESampler, then trains with class weights;
 ``dcgan+filter0.9`` keeps only new images that a classifier of the real
 images gives 0.9 for their class; ``featuresmote+weighted0.25`` is a
 :class:`ResampledClassifier` whose new images carry a quarter of their
 class's weight; ``focal+cw`` trains with the focal loss and class weights.
+``+threshold`` tunes the decision threshold of any method for balanced
+accuracy (two classes only), as ``threshold`` does for ``none`` (so
+``none+threshold`` is ``threshold``, run for run): ``smote+threshold`` tunes
+it by 5-fold cross-validation of SMOTE and the classifier together, SMOTE
+resampling each fold's training images alone.
 """
 
 __all__ = ["fit_method", "parse_method", "plot", "run_study", "summarize"]
@@ -28,6 +33,7 @@ import numpy as np
 
 from ._files import write_atomic
 from ._methods import (  # noqa: F401 (re-exported)
+    check_binary,
     file_in_the_way,
     fit_method,
     make_sampler,
@@ -36,6 +42,7 @@ from ._methods import (  # noqa: F401 (re-exported)
     parse_method,
     score,
     splits,
+    tunes_threshold,
 )
 from ._registry import METHODS, imblearn_resample  # noqa: F401 (re-exported)
 
@@ -189,7 +196,7 @@ def default_methods(y):
     """``DEFAULT_METHODS``, less those that tune a binary cut (``threshold``)
     where ``y`` has more than two classes."""
     binary = len(np.unique(y)) <= 2
-    return [m for m in DEFAULT_METHODS if binary or not method_entry(m).tunes_threshold]
+    return [m for m in DEFAULT_METHODS if binary or not tunes_threshold(m)]
 
 
 def run_study(
@@ -261,12 +268,7 @@ def run_study(
                 f"{name} names {repeated} more than once; each run would be "
                 "done and counted twice."
             )
-    binary_cuts = [e.name for e in map(method_entry, methods) if e.tunes_threshold]
-    if binary_cuts and len(np.unique(y)) > 2:
-        raise ValueError(
-            f"method {binary_cuts[0]!r} tunes a binary decision threshold; the "
-            f"data has {len(np.unique(y))} classes."
-        )
+    check_binary(methods, y)
     # Every split is drawn before anything is written.
     plan = [
         (seed, *split) for seed in seeds for split in splits(y, seed, cv, test_size)

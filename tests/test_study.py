@@ -256,6 +256,7 @@ def test_smote_interpolates_sixteen_bit_images_without_wrapping():
         (["--n-jobs", "0"], "--n-jobs 0 is not a number of runs side by side"),
         (["--seeds", "0", "0"], r"seeds names \[0\] more than once"),
         (["--methods", "gan"], "unknown method 'gan'"),
+        (["--methods", "threshold+threshold"], r"drop \+threshold"),
         (["--test-size", "0.01"], "test_size=0.01 cannot split these labels"),
         (["--cv", "50"], "cv=50 cannot split these labels"),
     ],
@@ -267,6 +268,7 @@ def test_smote_interpolates_sixteen_bit_images_without_wrapping():
         "n-jobs",
         "twice",
         "method",
+        "threshold-twice",
         "few",
         "folds",
     ],
@@ -350,3 +352,69 @@ def test_each_loss_and_rebalancing_is_a_method(small):
     # They make no new images: a strategy or a share would be ignored.
     with pytest.raises(ValueError, match="'focal' makes no new images"):
         parse_method("focal@0.5")
+
+
+def test_threshold_is_a_suffix_of_any_method(small):
+    from gansampler._registry import METHODS
+    from gansampler.study import fit_method
+
+    assert parse_method("smote@0.5+cw+threshold") == {
+        "base": "smote",
+        "strategy": 0.5,
+        "class_weight": "balanced",
+        "threshold": True,
+    }
+    for base in METHODS.keys() - {"threshold"}:
+        assert parse_method(base + "+threshold")["threshold"] is True
+    with pytest.raises(ValueError, match="'threshold' tunes the decision threshold"):
+        parse_method("threshold+threshold")
+    # A binary cut: three classes are refused before any run, and by
+    # fit_method, which the benchmarks call.
+    X, y = small
+    three = np.where(np.arange(len(y)) % 4 == 0, 2, y)
+    message = r"method 'smote\+threshold' tunes a binary decision threshold; the "
+    with pytest.raises(ValueError, match=message + "data has 3 classes"):
+        run_study(X, three, ["none", "smote+threshold"], [0])
+    with pytest.raises(ValueError, match=message):
+        fit_method("smote+threshold", 0, X, three)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_threshold_refits_the_sampler_in_each_fold(small, monkeypatch):
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    from gansampler._registry import Method
+    from gansampler.neural_network import CNNClassifier
+    from gansampler.study import fit_method, score
+
+    X, y = small
+    short = {"n_epochs": 2}
+    # threshold as it was built before +threshold, and none+threshold: the
+    # same model, fitted alike.
+    direct = TunedThresholdClassifierCV(
+        CNNClassifier(random_state=0, **short), scoring="balanced_accuracy"
+    ).fit(X, y)
+    for method in ("threshold", "none+threshold"):
+        model = fit_method(method, 0, X, y, short)[0]
+        assert model.best_threshold_ == direct.best_threshold_
+        np.testing.assert_array_equal(model.predict_proba(X), direct.predict_proba(X))
+    focal = fit_method("focal+threshold", 0, X, y, short)[0]
+    assert focal.get_params()["estimator__loss"] == "focal"
+    # The sampler sits inside the cross-validation: each of the five folds
+    # resamples its training images alone (the folds leave out each image
+    # once), and the refit all of them. The images left out score the cut
+    # unresampled: imbalanced-learn's Pipeline resamples in fit only.
+    sizes = []
+    resample = Method.resample
+
+    def spy(self, sampler, X, y):
+        sizes.append(len(y))
+        return resample(self, sampler, X, y)
+
+    monkeypatch.setattr(Method, "resample", spy)
+    model, resample_s, _, n = fit_method("smote+threshold", 0, X, y, short)
+    assert len(sizes) == 6 and sizes.count(len(y)) == 1
+    assert sum(len(y) - s for s in sizes) == len(y)
+    assert (resample_s, n, model.scoring) == (0.0, len(y), "balanced_accuracy")
+    assert [name for name, _ in model.estimator_.steps] == ["sampler", "classifier"]
+    assert set(score(model, X, y)) == {"balanced_accuracy", "roc_auc", "macro_f1"}
