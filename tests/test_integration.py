@@ -7,6 +7,7 @@ import pytest
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import make_pipeline
 from sklearn.base import clone
+from sklearn.ensemble import BaggingClassifier, VotingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 
@@ -203,3 +204,26 @@ def test_feature_gan_pipeline_grid_search_over_decoding(imbalanced_images):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.best_params_["featuregansampler__decoding"] in {"residual", "direct"}
     assert search.predict(X).shape == y.shape
+
+
+def test_scikit_learn_ensembles_of_the_classifier(digits):
+    # The seeds-averaged recipe of the user guide is scikit-learn's soft
+    # VotingClassifier; BaggingClassifier takes flat rows only (its own
+    # validation refuses 3-D X), read back as images with image_shape. Short
+    # fits (3 epochs of 32) for speed.
+    X, y = digits
+    X, y = X[:240], y[:240]
+    fast = dict(n_epochs=3, batch_size=32, device="cpu")
+    members = [(f"seed{k}", CNNClassifier(random_state=k, **fast)) for k in (0, 1)]
+    vote = VotingClassifier(members, voting="soft").fit(X, y)
+    alone = [CNNClassifier(random_state=k, **fast).fit(X, y) for k in (0, 1)]
+    expected = np.mean([m.predict_proba(X) for m in alone], axis=0)
+    np.testing.assert_allclose(vote.predict_proba(X), expected, rtol=1e-6)
+    flat = X.reshape(len(X), -1)
+    bag = BaggingClassifier(
+        CNNClassifier(image_shape=(8, 8), random_state=0, **fast),
+        n_estimators=2,
+        random_state=0,
+    ).fit(flat, y)
+    assert bag.predict_proba(flat).shape == (len(y), 4)
+    assert (bag.predict(flat) == y).mean() > 0.6  # chance is 0.25
