@@ -2,9 +2,12 @@
 
 python benchmarks/bench_report.py [--plot docs/_static/study_a.png]
 python benchmarks/bench_report.py --files study_A_14.jsonl study_B_14.jsonl
+python benchmarks/bench_report.py --files study_A_26.jsonl study_A_14.jsonl \
+    --paired logit_adjusted:class_weight logit_adjusted:threshold
 
 ``--files`` reads the named result files (parts A and B by their rows'
-``part``, part C by its ``frechet_distance``) instead of the default ones.
+``part``, part C by its ``frechet_distance``) instead of the default ones;
+``--paired new:base`` compares two methods of them seed by seed.
 """
 
 import argparse
@@ -102,6 +105,33 @@ def table_compare(new, old, metrics=("balanced_accuracy", "roc_auc")):
     return "\n".join(lines)
 
 
+def table_paired(rows, pairs, metrics=("balanced_accuracy", "roc_auc")):
+    """Each ``new:base`` pair of methods, paired by size and seed: the mean
+    and spread of new minus base, and on how many seeds new is ahead."""
+    by = {(r["method"], r["n_minority"], r["seed"]): r for r in rows}
+    header = ["new - base", "n", *(f"{m} difference" for m in metrics), "new ahead"]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for pair in pairs:
+        new, base = pair.split(":")
+        sizes = sorted({n for m, n, _ in by if m == new}, key=str)
+        for n in sizes:
+            seeds = sorted(s for m, k, s in by if m == new and k == n)
+            seeds = [s for s in seeds if (base, n, s) in by]
+            if not seeds:
+                continue
+            cells, ahead = [], []
+            for metric in metrics:
+                diff = [by[new, n, s][metric] - by[base, n, s][metric] for s in seeds]
+                cells.append(cell(diff))
+                ahead.append(f"{sum(d > 0 for d in diff)}/{len(diff)}")
+            lines.append(
+                f"| {new} - {base} | {n} | "
+                + " | ".join(cells)
+                + f" | {' and '.join(ahead)} |"
+            )
+    return "\n".join(lines)
+
+
 def table_b(rows):
     metrics = ["balanced_accuracy", "macro_f1", "resample_s", "fit_s"]
     cells = group(rows, "method", "n_minority")
@@ -177,7 +207,17 @@ def main():
     parser.add_argument(
         "--files", nargs="+", default=None, help="result files under results/"
     )
+    parser.add_argument(
+        "--paired",
+        nargs="+",
+        default=None,
+        help="new:base method pairs, paired by seed, from the --files",
+    )
     args = parser.parse_args()
+    if args.paired:
+        rows = [row for name in args.files for row in load(None, name)]
+        print(table_paired(rows, args.paired))
+        return
     if args.compare:
         new = [row for name in args.compare for row in load("A", name)]
         print(table_compare(new, load("A")))
