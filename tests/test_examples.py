@@ -32,6 +32,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 # What each example must print: the line that carries its result.
 PRINTS = {
     "quickstart.py": (
+        r"\| logit-adjusted loss \| \d\.\d{3} \|(.|\n)*"
         r"\| FeatureSMOTESampler \| \d\.\d{3} \|(.|\n)*\| DCGANSampler \| \d\.\d{3} \|"
     ),
     "plot_gan_samples.py": r"DCGANSampler +\d+\.\d\d",
