@@ -5,14 +5,14 @@ Quickstart: an imbalanced digits problem, handled seven ways
 Two digit classes keep all their images and the eight others keep a tenth
 (part B of the project's imbalance study). The same CNNClassifier, with its
 defaults, learns with no handling, with class weights, with the
-logit-adjusted loss (the study's best way on this part, see the
-benchmarks), and after four oversamplers in imbalanced-learn pipelines:
-imbalanced-learn's RandomOverSampler and gansampler's SuperpixelSampler,
-FeatureSMOTESampler and DCGANSampler. Each is scored on an untouched, balanced test half, and
-one table is printed. InfoGANSampler and FeatureGANSampler train for longer
-than this two-minute tour allows; ``gansampler study --methods infogan
-featuregan`` compares them, and runs the same comparison over seeds on your
-own images.
+logit-adjusted loss (the best mean on this part over five seeds, level with
+class weights seed by seed; see the benchmarks), and after four oversamplers
+in imbalanced-learn pipelines: imbalanced-learn's RandomOverSampler and
+gansampler's SuperpixelSampler, FeatureSMOTESampler and DCGANSampler. Each
+is scored on an untouched, balanced test half, and one table is printed.
+InfoGANSampler and FeatureGANSampler train for longer than this two-minute
+tour allows; ``gansampler study --methods infogan featuregan`` compares
+them, and runs the same comparison over seeds on your own images.
 """
 
 import time
