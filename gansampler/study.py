@@ -54,6 +54,7 @@ BASES = tuple(METHODS)
 DEFAULT_METHODS = (
     "none",
     "class_weight",
+    "logit_adjusted",
     "threshold",
     "ros",
     "smote",
