@@ -124,7 +124,8 @@ def test_the_recipe_grid_builds():
     namespace = {}
     exec(textwrap.dedent(block), namespace)
     grid = ParameterGrid(namespace["param_grid"])
-    assert len(grid) == 7
+    # 3 weighted shares, 2 losses x 2 re-balancings, threshold tuning, 3 samplers.
+    assert len(grid) == 11
     for params in grid:
         clone(namespace["pipe"]).set_params(**params)
     assert namespace["search"].estimator is namespace["pipe"]
