@@ -100,6 +100,13 @@ def main():
         "--reference", action="store_true", help="also fit on the full training set"
     )
     parser.add_argument(
+        "--reference-methods",
+        nargs="+",
+        type=method_name,
+        default=["none"],
+        help="the methods fitted on the full training set (with --reference)",
+    )
+    parser.add_argument(
         "--split",
         choices=["test", "val"],
         default="test",
@@ -137,7 +144,7 @@ def main():
                     if n == "full"
                     else part_b_data(X_train_full, y_train_full, seed)
                 )
-            methods = ["none"] if n == "full" else args.methods
+            methods = args.reference_methods if n == "full" else args.methods
             for method in methods:
                 if (method, n, seed) in done:
                     continue
