@@ -132,17 +132,22 @@ class Balanced:
     batch_size: int
     loss_weights: torch.Tensor | None = None
 
+    def __post_init__(self):
+        # Where each class's images sit, found once rather than every epoch.
+        targets = self.targets.cpu()
+        self.order = torch.argsort(targets, stable=True)
+        self.counts = torch.bincount(targets, minlength=self.n_classes)
+        self.starts = torch.cumsum(self.counts, 0) - self.counts
+        self.present = torch.nonzero(self.counts)[:, 0]
+        self.sizes = [len(b) for b in minibatches(len(targets), self.batch_size)]
+
     def batches(self, epoch, generator):
-        order = torch.argsort(self.targets.cpu(), stable=True)
-        counts = torch.bincount(self.targets.cpu(), minlength=self.n_classes)
-        starts = torch.cumsum(counts, 0) - counts
-        present = torch.nonzero(counts)[:, 0]
-        sizes = [len(b) for b in minibatches(len(self.targets), self.batch_size)]
         batches = []
-        for size in sizes:
-            classes = present[torch.randint(len(present), (size,), generator=generator)]
-            offsets = (torch.rand(size, generator=generator) * counts[classes]).long()
-            batches.append(order[starts[classes] + offsets])
+        for size in self.sizes:
+            pick = torch.randint(len(self.present), (size,), generator=generator)
+            classes = self.present[pick]
+            within = torch.rand(size, generator=generator) * self.counts[classes]
+            batches.append(self.order[self.starts[classes] + within.long()])
         return batches
 
     def weights(self, epoch):

@@ -302,20 +302,13 @@ class FeatureGAN(ConditionalGAN):
         )
         return optimizers
 
-    def make_step(self, networks, optimizers, n_classes, seed, scale):
-        s = self.settings
-        return self.step(
-            networks,
-            optimizers,
-            scale=scale,
-            classifier_weight=self.classifier_weight,
-            classifier_fake_every=self.every[0],
-            classifier_real_every=self.every[1],
-            n_classes=n_classes,
-            latent_dim=s.latent_dim,
-            loss=s.loss,
-            seed=seed,
-        )
+    def step_options(self, scale):
+        return {
+            "scale": scale,
+            "classifier_weight": self.classifier_weight,
+            "classifier_fake_every": self.every[0],
+            "classifier_real_every": self.every[1],
+        }
 
     def learn(self, space, features, training, device, space_seeds):
         rng, layout = training.rng, training.layout

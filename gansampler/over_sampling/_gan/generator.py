@@ -215,7 +215,13 @@ class ConditionalGAN(Generator):
             loss=s.loss,
             augment=s.augment,
             seed=seed,
+            **self.step_options(scale),
         )
+
+    def step_options(self, scale):
+        """Keyword arguments a variant's step takes beyond the conditional
+        GAN step's; ``scale`` maps data to [-1, 1]. None here."""
+        return {}
 
     def code_inputs(self, n, codes):
         """The generator's inputs beyond noise and label at drawing time."""

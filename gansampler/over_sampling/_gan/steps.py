@@ -132,7 +132,7 @@ class FeatureGANStep(ConditionalGANStep):
         classifier_real_every,
         **kwargs,
     ):
-        super().__init__(networks, optimizers, augment=False, **kwargs)
+        super().__init__(networks, optimizers, **kwargs)
         self.classifier = networks["classifier"]
         self.opt_c = optimizers["classifier"]
         self.scale = scale
