@@ -5,8 +5,9 @@ conditional generator and the networks that train it, hands them with a step
 to the :class:`~.trainer.Trainer`, keeps the fitted networks and draws new
 images of a class by feeding its label to the generator. It names one
 network, ``generator``; the others, and the losses, belong to the step. A
-variant is a step and a few lines: a subclass that builds that step
-(:meth:`ConditionalGAN.make_step`), and other networks if it needs them
+variant is a step and a few lines: the step class given to the constructor,
+the options it takes beyond the conditional GAN step's
+(:meth:`ConditionalGAN.step_options`), and other networks if it needs them
 (:meth:`ConditionalGAN.build_networks`).
 """
 
