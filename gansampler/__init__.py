@@ -12,7 +12,9 @@ from .over_sampling import (
     FeatureGANSampler,
     FeatureSMOTESampler,
     InfoGANSampler,
+    M2mSampler,
     SuperpixelSampler,
+    VarianceTransferSampler,
 )
 
 __version__ = "0.1.0.dev0"
@@ -24,7 +26,9 @@ __all__ = [
     "FeatureGANSampler",
     "FeatureSMOTESampler",
     "InfoGANSampler",
+    "M2mSampler",
     "ResampledClassifier",
     "SuperpixelSampler",
+    "VarianceTransferSampler",
     "__version__",
 ]

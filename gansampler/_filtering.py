@@ -62,6 +62,18 @@ def default_judge(sampler, seed):
     )
 
 
+def fit_judge(sampler, classifier, X, y, rng):
+    """``classifier`` cloned and fitted on the real images ``X``, ``y`` (a
+    :class:`~sklearn.frozen.FrozenEstimator` stays as it is), or the
+    default judge when it is None. Draws from ``rng`` only to seed the
+    default."""
+    if classifier is None:
+        judge = default_judge(sampler, torch_seed(rng))
+    else:
+        judge = clone(classifier)
+    return judge.fit(X, y)
+
+
 class Filter:
     """A stage around any generator's draws: keeps the new images a judge
     believes.
@@ -82,11 +94,7 @@ class Filter:
     def fit(cls, sampler, X, y, rng):
         """The stage of ``sampler``'s filter settings, its judge fitted on
         ``X`` and ``y``. Draws from ``rng`` only to seed the default judge."""
-        if sampler.filter_classifier is None:
-            judge = default_judge(sampler, torch_seed(rng))
-        else:
-            judge = clone(sampler.filter_classifier)
-        judge.fit(X, y)
+        judge = fit_judge(sampler, sampler.filter_classifier, X, y, rng)
         return cls(judge, sampler.filter_threshold)
 
     def keep(self, draw, label, n_samples):

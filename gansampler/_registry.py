@@ -18,7 +18,9 @@ from .over_sampling import (
     FeatureGANSampler,
     FeatureSMOTESampler,
     InfoGANSampler,
+    M2mSampler,
     SuperpixelSampler,
+    VarianceTransferSampler,
 )
 
 
@@ -193,5 +195,8 @@ METHODS = {
         Method("infogan", InfoGANSampler, gan=True, command=True),
         Method("featuregan", FeatureGANSampler, gan=True, command=True),
         Method("featuresmote", FeatureSMOTESampler, neighbours=True, command=True),
+        # Samplers that borrow from the larger classes.
+        Method("m2m", M2mSampler, command=True),
+        Method("variance_transfer", VarianceTransferSampler, command=True),
     )
 }

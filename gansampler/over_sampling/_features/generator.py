@@ -60,8 +60,9 @@ class FeatureSettings:
     checkpoint: Any = None
 
 
-def extractor_network(extractor, image_shape):
-    """The network of a user's fitted ``extractor``, checked against X.
+def extractor_network(extractor, image_shape, name="extractor"):
+    """The network of a user's fitted ``extractor``, checked against X;
+    ``name`` is the parameter that holds it, for the errors.
 
     The seam is public: a fitted estimator's ``module_`` whose ``embed``
     gives features, and its ``image_shape_``, as :class:`CNNClassifier`
@@ -74,19 +75,19 @@ def extractor_network(extractor, image_shape):
     if module is None or not hasattr(module, "embed"):
         if hasattr(fitted, "embed"):
             raise ValueError(
-                "extractor must be a fitted CNNClassifier; fit it first (and "
+                f"{name} must be a fitted CNNClassifier; fit it first (and "
                 "wrap it in sklearn.frozen.FrozenEstimator if the sampler is "
                 "cloned, as in grid search or cross-validation)."
             )
         raise ValueError(
-            "extractor must be a fitted CNNClassifier (or a FrozenEstimator "
-            f"or fitted search of one), or None; got extractor={extractor!r}."
+            f"{name} must be a fitted CNNClassifier (or a FrozenEstimator "
+            f"or fitted search of one), or None; got {name}={extractor!r}."
         )
     fitted_shape = getattr(fitted, "image_shape_", None)
     if fitted_shape != image_shape:
         raise ValueError(
-            f"extractor was fitted on images of shape {fitted_shape}, but X "
-            f"holds images of shape {image_shape}; fit the extractor on images "
+            f"{name} was fitted on images of shape {fitted_shape}, but X "
+            f"holds images of shape {image_shape}; fit the {name} on images "
             "like X."
         )
     return module

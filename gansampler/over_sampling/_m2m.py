@@ -1,0 +1,352 @@
+"""M2mSampler: new minority images translated from majority images."""
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.utils._param_validation import HasMethods, Interval
+
+from .._docstrings import fill_doc
+from .._filtering import FILTER_TEXT, fit_judge
+from .._generator import Generator
+from .._torch import (
+    DEVICE_CONSTRAINTS,
+    INFERENCE_CHUNK,
+    make_generator,
+    padded,
+    resolve_device,
+    torch_seed,
+    usable_device,
+)
+from .._validation import plain
+from ..base import BaseImageSampler
+from ._features.generator import extractor_network
+
+# The L2 radius of the random start, as a share of the images' range of
+# values: the paper's 0.5 for images in [0, 1].
+RANDOM_START = 0.5
+
+
+@fill_doc(FILTER_TEXT)
+class M2mSampler(BaseImageSampler):
+    """Oversample by translating images of larger classes into a smaller one.
+
+    Major-to-minor translation (M2m) [1]_: each new image of a class starts
+    from a real image of a larger class (the *seed*). A classifier fitted on
+    the real, imbalanced images then changes it by ``n_steps`` gradient
+    steps on its pixels, towards the class wanted and, with weight
+    ``penalty``, away from the seed's class. The image is kept when the
+    classifier gives it at least ``acceptance_threshold`` for the class
+    wanted; otherwise a real image of that class is repeated in its place,
+    so every class still gets its count. The new images keep the seed's
+    variety (pose, contrast, anatomy, noise) and carry the small changes that
+    the classifier reads as the smaller class, which few real images cannot
+    show on their own.
+
+    Read more in the :ref:`User Guide <m2m_sampler>`.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        How many images each class should have after resampling, exactly as
+        in imbalanced-learn.
+
+    classifier : CNNClassifier or None, default=None
+        The classifier that translates, cloned and fitted on the real
+        training images at each ``fit_resample``; ``None`` uses
+        ``CNNClassifier()``, seeded from ``random_state``. Wrap a fitted
+        CNNClassifier in :class:`sklearn.frozen.FrozenEstimator` to use it
+        as it is (fitted on data that later serves as a test fold, it leaks
+        that fold). It must be a CNNClassifier: the translation follows its
+        network's gradients.
+
+    n_steps : int, default=10
+        Gradient steps of each translation (the paper's 10).
+
+    step_size : float, default=0.1
+        Length of each step in the L2 norm of the whole image, as a share of
+        the images' range of values (the paper's 0.1, for images in [0, 1]).
+        Each step follows the normalised gradient, and the image stays
+        within the training images' range.
+
+    penalty : float, default=0.5
+        Weight of the seed class's logit in the objective, which pushes the
+        image out of its class rather than only towards the new one (the
+        paper's 0.5).
+
+    acceptance_threshold : float in (0, 1), default=0.9
+        The classifier's probability of the class wanted that a translated
+        image needs to be kept (the paper's 0.9).
+
+    seed_beta : float in [0, 1), default=0.999
+        How seeds are drawn. A class ``d`` images larger than the class
+        wanted gives seeds with weight ``1 - seed_beta ** d`` per image, and
+        its translations are also kept with that probability (the paper's
+        0.999): classes barely larger give few seeds, a much larger one its
+        share. Classes no larger give none; a class with no larger one gets
+        repeated real images only.
+
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat 2-D input.
+
+    {filter_threshold, filter_classifier}
+
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="auto"
+        Where the translation runs; ``"auto"`` picks CUDA when available.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the default classifier, the seeds, the random starts and the
+        repeated images. The same integer gives bit-identical output on CPU.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of new images made for each class.
+
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    classifier_ : CNNClassifier
+        The fitted classifier that translated.
+
+    acceptance_rate_ : dict
+        For each class that got new images, the share of them that are
+        translations; the rest are repeated real images.
+
+    device_ : torch.device
+        The device the translation ran on.
+
+    n_features_in_ : int
+        Pixel values per image.
+
+    {filter_rejection_rate_, filter_classifier_}
+
+    See Also
+    --------
+    VarianceTransferSampler : majority variation added in a feature space.
+    imblearn.over_sampling.RandomOverSampler : repeats real images only.
+
+    Notes
+    -----
+    Departures from the paper, which translates while training the final
+    classifier: here the translation happens once, before it, with one
+    classifier, so the penalty is that classifier's logit of the seed class
+    (the paper takes it from the network in training), and each class's
+    seeds are drawn from all larger classes' images rather than from a
+    minibatch. A fit that fails or is interrupted leaves the sampler
+    unfitted.
+
+    References
+    ----------
+    .. [1] J. Kim, J. Jeong and J. Shin, "M2m: Imbalanced classification via
+       major-to-minor translation", CVPR 2020.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from gansampler import CNNClassifier, M2mSampler
+    >>> X, y = load_digits(n_class=2, return_X_y=True)
+    >>> X = X.reshape(-1, 8, 8)
+    >>> keep = (y == 0) | (np.arange(len(y)) < 60)
+    >>> X, y = X[keep], y[keep]
+    >>> # A short classifier keeps the example quick.
+    >>> sampler = M2mSampler(classifier=CNNClassifier(n_epochs=5), random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> np.bincount(y_res) == np.bincount(y).max()
+    array([ True,  True])
+    """
+
+    _parameter_constraints = {
+        **BaseImageSampler._parameter_constraints,
+        "classifier": [HasMethods(["fit", "predict_proba"]), None],
+        "n_steps": [Interval(Integral, 0, None, closed="left")],
+        "step_size": [Interval(Real, 0, None, closed="left")],
+        "penalty": [Interval(Real, 0, None, closed="left")],
+        "acceptance_threshold": [Interval(Real, 0, 1, closed="neither")],
+        "seed_beta": [Interval(Real, 0, 1, closed="left")],
+        "device": DEVICE_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        classifier=None,
+        n_steps=10,
+        step_size=0.1,
+        penalty=0.5,
+        acceptance_threshold=0.9,
+        seed_beta=0.999,
+        image_shape=None,
+        filter_threshold=None,
+        filter_classifier=None,
+        device="auto",
+        random_state=None,
+    ):
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            image_shape=image_shape,
+            filter_threshold=filter_threshold,
+            filter_classifier=filter_classifier,
+        )
+        self.classifier = classifier
+        self.n_steps = n_steps
+        self.step_size = step_size
+        self.penalty = penalty
+        self.acceptance_threshold = acceptance_threshold
+        self.seed_beta = seed_beta
+        self.device = device
+
+    def _make_generator(self):
+        return Translation(self)
+
+    def _fit_resample(self, X, y):
+        X_res, y_res = super()._fit_resample(X, y)
+        self.acceptance_rate_ = dict(self._generator.acceptance)
+        return X_res, y_res
+
+
+@dataclass
+class FittedM2m:
+    """M2mSampler's own fitted attributes."""
+
+    classes_: np.ndarray
+    classifier_: Any
+    device_: Any
+
+
+class Translation(Generator):
+    """Images of larger classes moved by a classifier's gradients into the
+    class wanted; a repeated real image where the move falls short."""
+
+    def __init__(self, sampler):
+        self.sampler = sampler
+        # Share of translations kept, per label, filled as classes are drawn.
+        self.acceptance = {}
+
+    def fit(self, training):
+        sampler = self.sampler
+        check_classifier(sampler.classifier)
+        judge = fit_judge(
+            sampler, sampler.classifier, training.X, training.labels, training.rng
+        )
+        self.module = extractor_network(
+            judge, training.layout.image_shape, "classifier"
+        )
+        known = list(judge.classes_)
+        missing = [c for c in training.classes if c not in known]
+        if missing:
+            raise ValueError(
+                f"classifier knows the classes {known!r}, not "
+                f"{plain(missing[0])!r}; fit it on the same classes as X."
+            )
+        # The network's output column of each class of the training data.
+        self.columns = torch.tensor([known.index(c) for c in training.classes])
+        self.images, self.targets = training.images, training.targets
+        self.counts = np.bincount(training.targets, minlength=len(training.classes))
+        self.low, self.high = training.images.min(), training.images.max()
+        self.device = resolve_device(sampler.device)
+        self.fitted = FittedM2m(training.classes, judge, self.device)
+
+    def draw(self, class_index, rng, real=None):
+        made = torch.empty((len(class_index), *self.images.shape[1:]))
+        for index in np.unique(class_index):
+            rows = torch.from_numpy(np.flatnonzero(class_index == index))
+            own = real if real is not None else self.images[self.targets == index]
+            made[rows], kept = self._class(int(index), len(rows), own, rng)
+            label = plain(self.fitted.classes_[index])
+            self.acceptance[label] = kept
+        return made
+
+    def _class(self, index, n_samples, own, rng):
+        """``n_samples`` images of class ``index`` and the share translated."""
+        s = self.sampler
+        # The weight of a seed of each class: 1 - beta ** (how much larger).
+        larger = np.clip(self.counts - self.counts[index], 0, None)
+        weight = 1.0 - s.seed_beta ** larger.astype(np.float64)
+        per_image = weight[self.targets]
+        repeats = own[torch.from_numpy(rng.randint(len(own), size=n_samples))]
+        if per_image.sum() == 0:  # no larger class: nothing to translate from
+            return repeats, 0.0
+        seeds = rng.choice(len(per_image), size=n_samples, p=per_image / per_image.sum())
+        lucky = rng.uniform(size=n_samples) < weight[self.targets[seeds]]
+        start = self._random_start(self.images[torch.from_numpy(seeds)], rng)
+        target = torch.full((n_samples,), int(self.columns[index]))
+        seed_columns = self.columns[torch.from_numpy(self.targets[seeds])]
+        moved, proba = self._translate(start, target, seed_columns)
+        kept = torch.from_numpy(lucky) & (proba >= s.acceptance_threshold)
+        return torch.where(kept.view(-1, 1, 1, 1), moved, repeats), float(
+            kept.float().mean()
+        )
+
+    def _random_start(self, seeds, rng):
+        """``seeds`` moved by Gaussian noise of a fixed L2 norm, in range."""
+        noise = torch.randn(seeds.shape, generator=make_generator(torch_seed(rng)))
+        size = RANDOM_START * float(self.high - self.low)
+        noise *= size / norms(noise).clamp_min(1e-12)
+        return (seeds + noise).clamp(self.low, self.high)
+
+    def _translate(self, images, target, seed_columns):
+        """The images after the gradient steps, and the probability the
+        network gives each of its target column."""
+        s, module = self.sampler, self.module
+        device = usable_device(self.device)
+        step = s.step_size * float(self.high - self.low)
+        moved, proba = torch.empty_like(images), torch.empty(len(images))
+        try:
+            module.to(device).eval()
+            # In chunks of one fixed size, padded as every inference is, so
+            # that an image's translation does not depend on how many are
+            # made with it.
+            for start in range(0, len(images), INFERENCE_CHUNK):
+                rows = slice(start, min(start + INFERENCE_CHUNK, len(images)))
+                x = padded(images[rows]).to(device)
+                wanted = padded(target[rows]).to(device)
+                seed = padded(seed_columns[rows]).to(device)
+                for _ in range(s.n_steps):
+                    x.requires_grad_(True)
+                    logits = module(x)
+                    # Summed, so that each image's gradient is its own.
+                    loss = F.cross_entropy(logits, wanted, reduction="sum")
+                    loss = loss + s.penalty * logits.gather(1, seed[:, None]).sum()
+                    (grad,) = torch.autograd.grad(loss, x)
+                    x = x.detach() - step * grad / norms(grad).clamp_min(1e-12)
+                    x = x.clamp(self.low, self.high)
+                with torch.no_grad():
+                    logits = module(x).double()
+                    chosen = torch.softmax(logits, 1).gather(1, wanted[:, None])
+                n = rows.stop - rows.start
+                moved[rows] = x[:n].float().cpu()
+                proba[rows] = chosen[:n, 0].float().cpu()
+        finally:
+            module.cpu()
+        return moved, proba
+
+    def attributes(self):
+        return [self.fitted]
+
+
+def norms(batch):
+    """The L2 norm of each item of ``batch``, shaped to broadcast over it."""
+    return batch.flatten(1).norm(dim=1).view(-1, *[1] * (batch.dim() - 1))
+
+
+def check_classifier(classifier):
+    """Refuse, before any fit, a classifier without a network to follow."""
+    from ..neural_network import CNNClassifier
+
+    inner = classifier
+    # A FrozenEstimator or a search holds the classifier as ``estimator``.
+    while inner is not None and not isinstance(inner, CNNClassifier):
+        inner = getattr(inner, "estimator", None)
+    if classifier is not None and inner is None:
+        raise ValueError(
+            "classifier must be a CNNClassifier (or a FrozenEstimator or "
+            "search of one), whose network's gradients translate the images, "
+            f"or None; got classifier={classifier!r}."
+        )

@@ -1,0 +1,243 @@
+"""VarianceTransferSampler: a larger class's variation on minority images."""
+
+from dataclasses import dataclass
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval
+
+from .._docstrings import fill_doc
+from .._filtering import FILTER_TEXT
+from ..base import BaseImageSampler
+from ._features.docs import FEATURE_TEXT
+from ._features.generator import FEATURE_CONSTRAINTS, FeatureSpaceGenerator
+from ._gan.docs import GAN_TEXT
+from ._gan.generator import GAN_CONSTRAINTS
+from ._mixins import FeatureSpaceMixin
+
+
+@fill_doc(GAN_TEXT, FEATURE_TEXT, FILTER_TEXT)
+class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
+    """Oversample by adding a larger class's variation to minority images.
+
+    A few images of a class show little of the variety (pose, contrast,
+    noise, anatomy) that its members can have; a larger class shows much
+    more, and most of it is not what sets the classes apart. This sampler
+    learns the feature space of :class:`FeatureSMOTESampler` (an encoder
+    trained to classify and, through a decoder, to reconstruct). Each new
+    image of a class starts from a random real image of it; its features get
+    a random image's deviation from its class centre, drawn from the classes
+    larger than the one made, times ``transfer_scale``; the decoder turns
+    the change into a change of the real image (``decoding="residual"``).
+    After the feature transfer of Yin et al. [1]_ and the feature space
+    augmentation of Chu et al. [2]_, which carry the variation of the
+    classes with many images over to those with few.
+
+    Images under 8 pixels a side and tabular rows have no encoder: the
+    deviations are then added to the values themselves.
+
+    Read more in the :ref:`User Guide <variance_transfer>`.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        How many images each class should have after resampling, exactly as
+        in imbalanced-learn.
+
+    transfer_scale : float, default=1.0
+        The factor of the borrowed deviation: 1 adds a larger class's
+        variation as it is, 0 repeats real images (decoded back), above 1
+        exaggerates it.
+
+    {extractor, decoding, encoder_epochs, encoder_learning_rate, reconstruction_weight}
+
+    batch_size : int, default=64
+        Images per step of the first stage.
+
+    n_filters : int, default=16
+        Width of the decoder: channels of its last convolution, doubling at
+        each coarser level up to ``8 * n_filters``.
+
+    {image_shape, filter_threshold, filter_classifier, device}
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the networks' weights, the batches, and the images and
+        deviations drawn. The same integer gives bit-identical output on CPU.
+
+    verbose : int, default=0
+        0 is silent; 1 or more shows a progress bar over the first stage's
+        epochs, with the latest losses.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of new images made for each class.
+
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    {encoder_, decoder_, encoder_history_, n_features_out_}
+
+    classifier_ : torch.nn.Module
+        A linear classifier of the features, fitted on the real images.
+
+    centers_ : ndarray of shape (n_classes, n_features_out_)
+        Each class's mean features.
+
+    donors_ : dict
+        For each class, the labels whose deviations it borrows: the classes
+        larger than it, or itself when there is none.
+
+    device_ : torch.device
+        The device used for training.
+
+    n_features_in_ : int
+        Values per input sample.
+
+    {filter_rejection_rate_, filter_classifier_}
+
+    See Also
+    --------
+    FeatureSMOTESampler : interpolation between a class's own images, in
+        the same feature space.
+    M2mSampler : larger classes' images translated in pixels.
+
+    Notes
+    -----
+    Yin et al. keep only the leading principal directions of the donor
+    classes' variation, and Chu et al. separate class-generic from
+    class-specific features; this sampler adds the deviation whole, and
+    relies on the encoder's training to keep class identity in the
+    direction that the deviations of one class share little of. A fit that
+    fails or is interrupted leaves the sampler unfitted; the fitted networks
+    rest on the CPU.
+
+    References
+    ----------
+    .. [1] X. Yin, X. Yu, K. Sohn, X. Liu and M. Chandraker, "Feature
+       transfer learning for face recognition with under-represented data",
+       CVPR 2019.
+    .. [2] P. Chu, X. Bian, S. Liu and H. Ling, "Feature space augmentation
+       for long-tailed data", ECCV 2020.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from gansampler import VarianceTransferSampler
+    >>> X, y = load_digits(n_class=2, return_X_y=True)
+    >>> X = X.reshape(-1, 8, 8)
+    >>> keep = (y == 0) | (np.arange(len(y)) < 60)
+    >>> X, y = X[keep], y[keep]
+    >>> sampler = VarianceTransferSampler(encoder_epochs=2, random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> np.bincount(y_res) == np.bincount(y).max()
+    array([ True,  True])
+    """
+
+    _parameter_constraints = {
+        **BaseImageSampler._parameter_constraints,
+        "transfer_scale": [Interval(Real, 0, None, closed="left")],
+        **FEATURE_CONSTRAINTS,
+        **{k: GAN_CONSTRAINTS[k] for k in ("batch_size", "n_filters", "device")},
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        transfer_scale=1.0,
+        extractor=None,
+        decoding="residual",
+        encoder_epochs="auto",
+        encoder_learning_rate=1e-3,
+        reconstruction_weight=1.0,
+        batch_size=64,
+        n_filters=16,
+        image_shape=None,
+        filter_threshold=None,
+        filter_classifier=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            image_shape=image_shape,
+            filter_threshold=filter_threshold,
+            filter_classifier=filter_classifier,
+        )
+        self.transfer_scale = transfer_scale
+        self.extractor = extractor
+        self.decoding = decoding
+        self.encoder_epochs = encoder_epochs
+        self.encoder_learning_rate = encoder_learning_rate
+        self.reconstruction_weight = reconstruction_weight
+        self.batch_size = batch_size
+        self.n_filters = n_filters
+        self.device = device
+        self.verbose = verbose
+
+    def _make_generator(self):
+        return FeatureSpaceGenerator.of(self, VarianceTransfer(self.transfer_scale))
+
+
+@dataclass
+class FittedTransfer:
+    """VarianceTransferSampler's own fitted attributes."""
+
+    classes_: np.ndarray
+    classifier_: Any
+    centers_: np.ndarray
+    donors_: dict
+    device_: Any
+
+
+class VarianceTransfer:
+    """New features: a real image's features plus a larger class's image's
+    deviation from its class centre."""
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def learn(self, space, features, training, device, seeds):
+        targets = torch.from_numpy(training.targets)
+        n_classes = len(training.classes)
+        counts = np.bincount(training.targets, minlength=n_classes)
+        centers = torch.stack([features[targets == k].mean(0) for k in range(n_classes)])
+        deviations = features - centers[targets]
+        self.members, self.deviations, donors = {}, {}, {}
+        for k in range(n_classes):
+            larger = np.flatnonzero(counts > counts[k])
+            # The largest class borrows from itself (it is oversampled only
+            # when a strategy asks for it).
+            chosen = larger if len(larger) else np.array([k])
+            donors[training.classes[k]] = training.classes[chosen]
+            self.members[k] = features[targets == k]
+            self.deviations[k] = deviations[torch.from_numpy(np.isin(training.targets, chosen))]
+        self.fitted = FittedTransfer(
+            training.classes, space.classifier, centers.numpy(), donors, device
+        )
+        self.n_features = features.shape[1]
+
+    def new_features(self, class_index, rng, real=None):
+        """New features, and the real images they start from."""
+        made = torch.empty(len(class_index), self.n_features)
+        start = np.empty(len(class_index), dtype=np.int64)
+        for index in np.unique(class_index):
+            rows = np.flatnonzero(class_index == index)
+            own, borrowed = self.members[int(index)], self.deviations[int(index)]
+            start[rows] = rng.randint(len(own), size=len(rows))
+            picks = torch.from_numpy(rng.randint(len(borrowed), size=len(rows)))
+            made[torch.from_numpy(rows)] = (
+                own[torch.from_numpy(start[rows])] + self.scale * borrowed[picks]
+            )
+        # Each new image is decoded from the real image it starts at.
+        return made, lambda: real[torch.from_numpy(start)]
+
+    def attributes(self):
+        return [self.fitted]
