@@ -17,14 +17,25 @@ from sklearn.utils._param_validation import Interval
 
 from ._registry import METHODS
 
+# The classifier-only methods that a sampler's name can take as an option
+# (``m2m+ldam_drw``): those that set the classifier's loss or re-balancing.
+LOSSES = tuple(
+    name
+    for name, entry in METHODS.items()
+    if entry.sampler is None and not entry.tunes_threshold and entry.classifier
+    and "class_weight" not in entry.classifier
+)
+
 
 def parse_method(method):
     """Split a method's name,
-    ``base[@strategy][+filter<p>][+weighted<s>][+cw][+threshold]``.
+    ``base[@strategy][+filter<p>][+weighted<s>][+cw][+<loss>][+threshold]``.
 
     Returns a dict with ``"base"`` (a name of ``METHODS``), ``"strategy"`` (a
-    float, or ``"auto"``), and ``"filter"``, ``"share"``, ``"class_weight"``
-    and ``"threshold"`` (True) when the name asks for them.
+    float, or ``"auto"``), and ``"filter"``, ``"share"``, ``"class_weight"``,
+    ``"classifier"`` (a name of :data:`LOSSES`, whose classifier settings a
+    sampler's method takes) and ``"threshold"`` (True) when the name asks
+    for them.
 
     >>> parse_method("featuresmote@0.25+cw")
     {'base': 'featuresmote', 'strategy': 0.25, 'class_weight': 'balanced'}
@@ -48,6 +59,10 @@ def parse_method(method):
             parts["filter"] = _number(option[6:], method, "+filter", "neither")
         elif option.startswith("weighted"):
             parts["share"] = _number(option[8:], method, "+weighted", "both")
+        elif option in LOSSES and "classifier" not in parts:
+            # A classifier-only method's settings (loss, re-balancing) on
+            # top of a sampler: m2m+logit_adjusted.
+            parts["classifier"] = option
         else:
             raise ValueError(f"unknown option {option!r} in method {method!r}.")
     asked = [o for o in ("filter", "share") if o in parts] + (["@"] if at else [])
@@ -57,6 +72,12 @@ def parse_method(method):
             f"method {method!r}: {base!r} makes no new images, so @, +filter "
             "and +weighted do not apply; add them to a sampler's name, such as "
             "superpixel+weighted0.25."
+        )
+    if "classifier" in parts and entry.sampler is None:
+        raise ValueError(
+            f"method {method!r}: +{parts['classifier']} goes on a sampler's "
+            f"name, such as m2m+{parts['classifier']}; alone it is the method "
+            f"{parts['classifier']!r}."
         )
     if "filter" in parts and entry.flat_rows:
         raise ValueError(
@@ -152,6 +173,8 @@ def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):
     entry = METHODS[parts["base"]]
     sampler = make_sampler(method, seed, counts.min(), gan_params)
     settings = {"class_weight": None, "augment": False, **entry.classifier}
+    if "classifier" in parts:
+        settings.update(METHODS[parts["classifier"]].classifier)
     if "class_weight" in parts:
         settings["class_weight"] = parts["class_weight"]
     clf = CNNClassifier(random_state=seed, **settings, **(classifier_params or {}))
