@@ -22,7 +22,9 @@ from ._registry import METHODS
 LOSSES = tuple(
     name
     for name, entry in METHODS.items()
-    if entry.sampler is None and not entry.tunes_threshold and entry.classifier
+    if entry.sampler is None
+    and not entry.tunes_threshold
+    and entry.classifier
     and "class_weight" not in entry.classifier
 )
 

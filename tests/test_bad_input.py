@@ -24,7 +24,9 @@ from gansampler import (
     FeatureGANSampler,
     FeatureSMOTESampler,
     InfoGANSampler,
+    M2mSampler,
     SuperpixelSampler,
+    VarianceTransferSampler,
 )
 from gansampler.datasets import load_medmnist
 from gansampler.metrics import frechet_distance
@@ -44,6 +46,10 @@ def make_estimators():
         InfoGANSampler(**TINY_GAN, random_state=0),
         FeatureGANSampler(**TINY_GAN, encoder_epochs=1, random_state=0),
         FeatureSMOTESampler(n_filters=4, encoder_epochs=1, random_state=0),
+        VarianceTransferSampler(n_filters=4, encoder_epochs=1, random_state=0),
+        M2mSampler(
+            classifier=CNNClassifier(n_epochs=1, random_state=0), random_state=0
+        ),
     ]
 
 
@@ -115,14 +121,19 @@ def test_wrong_image_shape(estimator):
 
 
 # A numeric parameter of each estimator (n_epochs where there is one).
-NUMERIC = {SuperpixelSampler: "max_pixel_ops", FeatureSMOTESampler: "k_neighbors"}
+NUMERIC = {
+    SuperpixelSampler: "max_pixel_ops",
+    FeatureSMOTESampler: "k_neighbors",
+    VarianceTransferSampler: "encoder_epochs",
+    M2mSampler: "n_steps",
+}
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
 def test_bool_for_a_number(estimator):
     # Case 10: bool is an int in Python, so n_epochs=True passed as 1.
     name = NUMERIC.get(type(estimator), "n_epochs")
-    bad = estimator.__class__(**{**estimator.get_params(), name: True})
+    bad = estimator.__class__(**{**estimator.get_params(deep=False), name: True})
     with pytest.raises(InvalidParameterError, match=f"{name}.*not a bool"):
         fit(bad, X, Y)
 
@@ -130,7 +141,7 @@ def test_bool_for_a_number(estimator):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
 def test_out_of_range_parameter(estimator):
     name = NUMERIC.get(type(estimator), "n_epochs")
-    bad = estimator.__class__(**{**estimator.get_params(), name: -1})
+    bad = estimator.__class__(**{**estimator.get_params(deep=False), name: -1})
     with pytest.raises(InvalidParameterError, match=name):
         fit(bad, X, Y)
 
@@ -277,7 +288,7 @@ def test_exploding_loss_is_divergence(estimator):
     # Case 6: the loss reached 1e20 within the first epoch and the fit
     # "succeeded".
     name = "learning_rate"
-    bad = estimator.__class__(**{**estimator.get_params(), name: 1e10, "n_epochs": 3})
+    bad = estimator.__class__(**{**estimator.get_params(deep=False), name: 1e10, "n_epochs": 3})
     with pytest.raises(FloatingPointError, match="diverged.*learning_rate"):
         fit(bad, X, Y)
     assert not hasattr(bad, "n_features_in_")
@@ -327,7 +338,7 @@ def test_checkpoint_dir_refused(estimator, tmp_path):
     ]
     for folder, error, match in cases:
         bad = estimator.__class__(
-            **{**estimator.get_params(), "checkpoint_dir": folder}
+            **{**estimator.get_params(deep=False), "checkpoint_dir": folder}
         )
         with pytest.raises(error, match=match):
             bad.fit(X, Y)
@@ -353,7 +364,7 @@ def test_one_hot_binary_target(estimator):
 def test_corrupt_checkpoint_is_set_aside(estimator, tmp_path):
     # Case 12: an unreadable checkpoint blocked every later fit with torch's
     # advice to unpickle it unsafely.
-    params = {**estimator.get_params(), "checkpoint_dir": tmp_path}
+    params = {**estimator.get_params(deep=False), "checkpoint_dir": tmp_path}
     expected = estimator.__class__(**params).fit_resample(X, Y)[0]
     for path in tmp_path.glob("*.pt"):
         path.write_bytes(b"not a checkpoint")

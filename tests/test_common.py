@@ -16,7 +16,9 @@ from gansampler import (
     FeatureGANSampler,
     FeatureSMOTESampler,
     InfoGANSampler,
+    M2mSampler,
     SuperpixelSampler,
+    VarianceTransferSampler,
 )
 from gansampler.base import BaseImageSampler
 
@@ -52,6 +54,10 @@ ESTIMATORS = [
     *[GAN(n_filters=4, latent_dim=8, n_epochs=20, random_state=0) for GAN in GANS],
     # Tabular rows have no encoder: SMOTE on the columns, defaults as they are.
     FeatureSMOTESampler(random_state=0),
+    # The same for the transfer: deviations added to the columns.
+    VarianceTransferSampler(random_state=0),
+    # Its default classifier, CNNClassifier(), fitted at each check.
+    M2mSampler(random_state=0),
 ]
 
 # check name -> reason, per estimator.
@@ -73,6 +79,8 @@ EXPECTED_FAILED_CHECKS = {
             "InfoGANSampler",
             "FeatureGANSampler",
             "FeatureSMOTESampler",
+            "VarianceTransferSampler",
+            "M2mSampler",
         )
     },
 }

@@ -17,11 +17,14 @@ from hypothesis.extra import numpy as hnp
 from sklearn.base import BaseEstimator
 
 from gansampler import (
+    CNNClassifier,
     DCGANSampler,
     FeatureGANSampler,
     FeatureSMOTESampler,
     InfoGANSampler,
+    M2mSampler,
     SuperpixelSampler,
+    VarianceTransferSampler,
 )
 from gansampler._images import images_to_numpy, images_to_tensor, validate_images
 
@@ -92,11 +95,15 @@ def _samplers():
         FeatureSMOTESampler(
             k_neighbors=2, n_filters=2, encoder_epochs=1, random_state=0
         ),
+        VarianceTransferSampler(n_filters=2, encoder_epochs=1, random_state=0),
+        M2mSampler(
+            classifier=CNNClassifier(n_epochs=1, random_state=0), random_state=0
+        ),
     ]
 
 
 @PROPERTY
-@given(images(min_n=7), st.sampled_from(range(5)), st.data())
+@given(images(min_n=7), st.sampled_from(range(7)), st.data())
 def test_fit_resample_keeps_layout_dtype_and_range(drawn, which, data):
     X, image_shape = drawn
     # At least 3 minority images (the GAN samplers' least), fewer than the

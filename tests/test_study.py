@@ -145,16 +145,20 @@ SAMPLER_CLASSES = {
     "infogan": "InfoGANSampler",
     "featuregan": "FeatureGANSampler",
     "featuresmote": "FeatureSMOTESampler",
+    "m2m": "M2mSampler",
+    "variance_transfer": "VarianceTransferSampler",
 }
 COMMAND_SAMPLERS = [
     "dcgan",
     "featuregan",
     "featuresmote",
     "infogan",
+    "m2m",
     "ros",
     "superpixel",
     "superpixel_geometric",
     "superpixel_superpixel",
+    "variance_transfer",
 ]
 
 

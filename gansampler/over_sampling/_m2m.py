@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from .._docstrings import fill_doc
@@ -61,7 +62,8 @@ class M2mSampler(BaseImageSampler):
         CNNClassifier in :class:`sklearn.frozen.FrozenEstimator` to use it
         as it is (fitted on data that later serves as a test fold, it leaks
         that fold). It must be a CNNClassifier: the translation follows its
-        network's gradients.
+        network's gradients. One whose ``image_shape`` is None reads flat
+        rows with the sampler's ``image_shape``.
 
     n_steps : int, default=10
         Gradient steps of each translation (the paper's 10).
@@ -231,9 +233,14 @@ class Translation(Generator):
 
     def fit(self, training):
         sampler = self.sampler
-        check_classifier(sampler.classifier)
+        classifier = sampler.classifier
+        check_classifier(classifier)
+        own = classifier.get_params(deep=False) if classifier is not None else {}
+        if own.get("image_shape", False) is None:
+            # Flat rows are read as the sampler reads them.
+            classifier = clone(classifier).set_params(image_shape=sampler.image_shape)
         judge = fit_judge(
-            sampler, sampler.classifier, training.X, training.labels, training.rng
+            sampler, classifier, training.X, training.labels, training.rng
         )
         self.module = extractor_network(
             judge, training.layout.image_shape, "classifier"
@@ -273,7 +280,9 @@ class Translation(Generator):
         repeats = own[torch.from_numpy(rng.randint(len(own), size=n_samples))]
         if per_image.sum() == 0:  # no larger class: nothing to translate from
             return repeats, 0.0
-        seeds = rng.choice(len(per_image), size=n_samples, p=per_image / per_image.sum())
+        seeds = rng.choice(
+            len(per_image), size=n_samples, p=per_image / per_image.sum()
+        )
         lucky = rng.uniform(size=n_samples) < weight[self.targets[seeds]]
         start = self._random_start(self.images[torch.from_numpy(seeds)], rng)
         target = torch.full((n_samples,), int(self.columns[index]))

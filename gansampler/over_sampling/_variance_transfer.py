@@ -36,7 +36,8 @@ class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
     classes with many images over to those with few.
 
     Images under 8 pixels a side and tabular rows have no encoder: the
-    deviations are then added to the values themselves.
+    deviations are then added to the values themselves, and the results
+    kept within the training values' range.
 
     Read more in the :ref:`User Guide <variance_transfer>`.
 
@@ -208,7 +209,9 @@ class VarianceTransfer:
         targets = torch.from_numpy(training.targets)
         n_classes = len(training.classes)
         counts = np.bincount(training.targets, minlength=n_classes)
-        centers = torch.stack([features[targets == k].mean(0) for k in range(n_classes)])
+        centers = torch.stack(
+            [features[targets == k].mean(0) for k in range(n_classes)]
+        )
         deviations = features - centers[targets]
         self.members, self.deviations, donors = {}, {}, {}
         for k in range(n_classes):
@@ -218,7 +221,9 @@ class VarianceTransfer:
             chosen = larger if len(larger) else np.array([k])
             donors[training.classes[k]] = training.classes[chosen]
             self.members[k] = features[targets == k]
-            self.deviations[k] = deviations[torch.from_numpy(np.isin(training.targets, chosen))]
+            self.deviations[k] = deviations[
+                torch.from_numpy(np.isin(training.targets, chosen))
+            ]
         self.fitted = FittedTransfer(
             training.classes, space.classifier, centers.numpy(), donors, device
         )

@@ -162,6 +162,7 @@ class FeatureSpaceGenerator(Generator):
             name=s.name,
         )
         self.layout, self.device = layout, device
+        self.low, self.high = training.images.min(), training.images.max()
         self.n_features = features.shape[1]
         self.inner.learn(self.space, features, training, device, seeds)
 
@@ -169,7 +170,10 @@ class FeatureSpaceGenerator(Generator):
         features, anchors = self.inner.new_features(class_index, rng, real)
         layout, space = self.layout, self.space
         if space.decoder is None:
-            return features.view(-1, layout.channels, layout.height, layout.width)
+            # Values, not decoded images: kept within the training values'
+            # range, as a decoder's images are (a no-op for interpolation).
+            values = features.clamp(self.low, self.high)
+            return values.view(-1, layout.channels, layout.height, layout.width)
         device = usable_device(self.device)
         if decoding == "direct":
             return space.decode(features, device)
