@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, ROOT, data_path, machine
+from _common import RESULTS, ROOT, data_path, machine, provenance
 from bench_study import done_keys, part_a_data
 from imblearn.over_sampling import SMOTE
 
@@ -125,6 +125,7 @@ def main():
                 "n_images": len(made),
                 "frechet_distance": frechet_distance(real_eval, made, model),
                 "resample_s": seconds,
+                **provenance(),
             }
             with open(out, "a") as f:
                 f.write(json.dumps(row) + "\n")
