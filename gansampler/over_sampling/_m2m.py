@@ -115,8 +115,9 @@ class M2mSampler(BaseImageSampler):
         The fitted classifier that translated.
 
     acceptance_rate_ : dict
-        For each class that got new images, the share of them that are
-        translations; the rest are repeated real images.
+        For each class that got new images, the share of the images drawn
+        that are translations; the rest are repeated real images. With
+        ``filter_threshold``, over every image drawn, kept or not.
 
     device_ : torch.device
         The device the translation ran on.
@@ -228,8 +229,8 @@ class Translation(Generator):
 
     def __init__(self, sampler):
         self.sampler = sampler
-        # Share of translations kept, per label, filled as classes are drawn.
-        self.acceptance = {}
+        # Translations kept and images drawn, per label, over every draw.
+        self.kept, self.drawn = {}, {}
 
     def fit(self, training):
         sampler = self.sampler
@@ -256,7 +257,8 @@ class Translation(Generator):
         self.columns = torch.tensor([known.index(c) for c in training.classes])
         self.images, self.targets = training.images, training.targets
         self.counts = np.bincount(training.targets, minlength=len(training.classes))
-        self.low, self.high = training.images.min(), training.images.max()
+        self.low = float(training.images.min())
+        self.high = float(training.images.max())
         self.device = resolve_device(sampler.device)
         self.fitted = FittedM2m(training.classes, judge, self.device)
 
@@ -267,11 +269,18 @@ class Translation(Generator):
             own = real if real is not None else self.images[self.targets == index]
             made[rows], kept = self._class(int(index), len(rows), own, rng)
             label = plain(self.fitted.classes_[index])
-            self.acceptance[label] = kept
+            self.kept[label] = self.kept.get(label, 0) + kept
+            self.drawn[label] = self.drawn.get(label, 0) + len(rows)
         return made
 
+    @property
+    def acceptance(self):
+        """The share of translations among the images drawn, per label."""
+        return {label: self.kept[label] / self.drawn[label] for label in self.kept}
+
     def _class(self, index, n_samples, own, rng):
-        """``n_samples`` images of class ``index`` and the share translated."""
+        """``n_samples`` images of class ``index`` and how many are
+        translations."""
         s = self.sampler
         # The weight of a seed of each class: 1 - beta ** (how much larger).
         larger = np.clip(self.counts - self.counts[index], 0, None)
@@ -279,7 +288,7 @@ class Translation(Generator):
         per_image = weight[self.targets]
         repeats = own[torch.from_numpy(rng.randint(len(own), size=n_samples))]
         if per_image.sum() == 0:  # no larger class: nothing to translate from
-            return repeats, 0.0
+            return repeats, 0
         seeds = rng.choice(
             len(per_image), size=n_samples, p=per_image / per_image.sum()
         )
@@ -289,14 +298,12 @@ class Translation(Generator):
         seed_columns = self.columns[torch.from_numpy(self.targets[seeds])]
         moved, proba = self._translate(start, target, seed_columns)
         kept = torch.from_numpy(lucky) & (proba >= s.acceptance_threshold)
-        return torch.where(kept.view(-1, 1, 1, 1), moved, repeats), float(
-            kept.float().mean()
-        )
+        return torch.where(kept.view(-1, 1, 1, 1), moved, repeats), int(kept.sum())
 
     def _random_start(self, seeds, rng):
         """``seeds`` moved by Gaussian noise of a fixed L2 norm, in range."""
         noise = torch.randn(seeds.shape, generator=make_generator(torch_seed(rng)))
-        size = RANDOM_START * float(self.high - self.low)
+        size = RANDOM_START * (self.high - self.low)
         noise *= size / norms(noise).clamp_min(1e-12)
         return (seeds + noise).clamp(self.low, self.high)
 
@@ -305,7 +312,7 @@ class Translation(Generator):
         network gives each of its target column."""
         s, module = self.sampler, self.module
         device = usable_device(self.device)
-        step = s.step_size * float(self.high - self.low)
+        step = s.step_size * (self.high - self.low)
         moved, proba = torch.empty_like(images), torch.empty(len(images))
         try:
             module.to(device).eval()

@@ -162,7 +162,8 @@ class FeatureSpaceGenerator(Generator):
             name=s.name,
         )
         self.layout, self.device = layout, device
-        self.low, self.high = training.images.min(), training.images.max()
+        self.low = float(training.images.min())
+        self.high = float(training.images.max())
         self.n_features = features.shape[1]
         self.inner.learn(self.space, features, training, device, seeds)
 
