@@ -84,8 +84,8 @@ class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
     classifier_ : torch.nn.Module
         A linear classifier of the features, fitted on the real images.
 
-    centers_ : ndarray of shape (n_classes, n_features_out_)
-        Each class's mean features.
+    centers_ : ndarray of shape (n_classes, n_features)
+        Each class's mean features (``n_features_out_`` of them).
 
     donors_ : dict
         For each class, the labels whose deviations it borrows: the classes
