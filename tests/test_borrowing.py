@@ -112,6 +112,26 @@ def test_m2m_translates_into_each_smaller_class(digits_uint8):
     assert all(0 <= rate <= 1 for rate in sampler.acceptance_rate_.values())
 
 
+def test_m2m_in_a_cross_validated_pipeline_on_flat_rows(digits_imbalanced):
+    X, y = digits_imbalanced
+    # Flat rows: the default-like classifier reads them with the sampler's
+    # image_shape (its own is None).
+    sampler = M2mSampler(
+        classifier=SHORT, step_size=DIGIT_STEP, image_shape=(8, 8), random_state=0
+    )
+    pipe = make_pipeline(
+        sampler, CNNClassifier(n_epochs=5, image_shape=(8, 8), random_state=0)
+    )
+    scores = cross_validate(
+        pipe,
+        X.reshape(len(X), -1),
+        y,
+        cv=StratifiedKFold(3),
+        scoring="balanced_accuracy",
+    )
+    assert scores["test_score"].min() > 0.8
+
+
 def test_m2m_refuses_a_classifier_without_a_network(floats):
     X, y = floats
     sampler = M2mSampler(classifier=LogisticRegression(), random_state=0)
