@@ -124,8 +124,9 @@ def test_the_recipe_grid_builds():
     namespace = {}
     exec(textwrap.dedent(block), namespace)
     grid = ParameterGrid(namespace["param_grid"])
-    # 3 weighted shares, 2 losses x 2 re-balancings, threshold tuning, 3 samplers.
-    assert len(grid) == 11
+    # 3 weighted shares, variance transfer at a weighted share, 2 losses x 2
+    # re-balancings, threshold tuning, 3 samplers.
+    assert len(grid) == 12
     for params in grid:
         clone(namespace["pipe"]).set_params(**params)
     assert namespace["search"].estimator is namespace["pipe"]
