@@ -288,7 +288,9 @@ def test_exploding_loss_is_divergence(estimator):
     # Case 6: the loss reached 1e20 within the first epoch and the fit
     # "succeeded".
     name = "learning_rate"
-    bad = estimator.__class__(**{**estimator.get_params(deep=False), name: 1e10, "n_epochs": 3})
+    bad = estimator.__class__(
+        **{**estimator.get_params(deep=False), name: 1e10, "n_epochs": 3}
+    )
     with pytest.raises(FloatingPointError, match="diverged.*learning_rate"):
         fit(bad, X, Y)
     assert not hasattr(bad, "n_features_in_")
