@@ -14,9 +14,8 @@ from .._filtering import FILTER_TEXT
 from .._validation import plain
 from ..base import BaseImageSampler
 from ._features.docs import FEATURE_TEXT
-from ._features.generator import FEATURE_CONSTRAINTS, FeatureSpaceGenerator
+from ._features.generator import SPACE_ONLY_CONSTRAINTS, FeatureSpaceGenerator
 from ._gan.docs import GAN_TEXT
-from ._gan.generator import GAN_CONSTRAINTS
 from ._mixins import FeatureSpaceMixin
 
 
@@ -136,9 +135,7 @@ class FeatureSMOTESampler(FeatureSpaceMixin, BaseImageSampler):
     _parameter_constraints = {
         **BaseImageSampler._parameter_constraints,
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
-        **FEATURE_CONSTRAINTS,
-        **{k: GAN_CONSTRAINTS[k] for k in ("batch_size", "n_filters", "device")},
-        "verbose": ["verbose"],
+        **SPACE_ONLY_CONSTRAINTS,
     }
 
     # A new image needs a neighbour of its class.

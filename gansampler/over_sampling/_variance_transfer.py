@@ -12,9 +12,8 @@ from .._docstrings import fill_doc
 from .._filtering import FILTER_TEXT
 from ..base import BaseImageSampler
 from ._features.docs import FEATURE_TEXT
-from ._features.generator import FEATURE_CONSTRAINTS, FeatureSpaceGenerator
+from ._features.generator import SPACE_ONLY_CONSTRAINTS, FeatureSpaceGenerator
 from ._gan.docs import GAN_TEXT
-from ._gan.generator import GAN_CONSTRAINTS
 from ._mixins import FeatureSpaceMixin
 
 
@@ -141,9 +140,7 @@ class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
     _parameter_constraints = {
         **BaseImageSampler._parameter_constraints,
         "transfer_scale": [Interval(Real, 0, None, closed="left")],
-        **FEATURE_CONSTRAINTS,
-        **{k: GAN_CONSTRAINTS[k] for k in ("batch_size", "n_filters", "device")},
-        "verbose": ["verbose"],
+        **SPACE_ONLY_CONSTRAINTS,
     }
 
     def __init__(

@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..._generator import Generator, read_settings
 from ..._torch import resolve_device, torch_seed, usable_device
+from .._gan.generator import GAN_CONSTRAINTS
 from .._gan.networks import check_image_size
 from .space import learn_feature_space
 
@@ -28,6 +29,15 @@ FEATURE_CONSTRAINTS = {
     ],
     "encoder_learning_rate": [Interval(Real, 0, None, closed="neither")],
     "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
+}
+
+# A feature-space sampler with no GAN (FeatureSMOTE, variance transfer): the
+# first stage's parameters, and the GAN family's for its batches, width and
+# device.
+SPACE_ONLY_CONSTRAINTS = {
+    **FEATURE_CONSTRAINTS,
+    **{k: GAN_CONSTRAINTS[k] for k in ("batch_size", "n_filters", "device")},
+    "verbose": ["verbose"],
 }
 
 # What the first stage depends on, beside seeds and data: its checkpoint is
