@@ -5,11 +5,15 @@ architecture and ``max_side`` on the full training set (4,708 images), and
 scores it on the test split: accuracy at threshold 0.5, balanced accuracy,
 ROC AUC, and the fit time. At 64x64 the images are upsampled bilinearly and
 ``max_side=None`` keeps them at that size (64 is the default cap, so it is
-the same there; ``None`` says so). Nothing is chosen on the test split. Each
-finished run is appended to ``results/backbones.jsonl`` at once; a restart
-skips the runs there.
+the same there; ``None`` says so). A configuration can name one of the
+study's classifier-only methods after a ``+`` (``light@64+ldam_drw``): the
+classifier then takes that method's settings (its loss, its re-balancing),
+as ``gansampler study`` gives them. Nothing is chosen on the test split.
+Each finished run is appended to ``results/backbones.jsonl`` at once, with
+its commit and device; a restart skips the runs there.
 
     python bench_backbones.py --seeds 0 1 2
+    python bench_backbones.py --seeds 0 1 2 --configs light@64+ldam_drw
     python bench_backbones.py --report
 """
 
@@ -20,10 +24,12 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from _common import RESULTS, data_path, machine, mean_std
+from _common import RESULTS, data_path, machine, mean_std, provenance
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
 
 from gansampler import CNNClassifier
+from gansampler._methods import LOSSES
+from gansampler._registry import METHODS
 from gansampler.datasets import load_pneumoniamnist
 
 CONFIGS = {
@@ -33,6 +39,19 @@ CONFIGS = {
     "resnet18@64": ("resnet18", 64),
 }
 OUT = RESULTS / "backbones.jsonl"
+
+
+def configuration(name):
+    """(architecture, side, classifier settings) of a configuration's name,
+    ``<architecture>@<side>[+<classifier-only method>]``."""
+    base, _, method = name.partition("+")
+    if base not in CONFIGS or (method and method not in LOSSES):
+        raise SystemExit(
+            f"unknown configuration {name!r}: one of {list(CONFIGS)}, "
+            f"optionally +one of {list(LOSSES)}"
+        )
+    architecture, side = CONFIGS[base]
+    return architecture, side, METHODS[method].classifier if method else {}
 
 
 def upsample(X, side):
@@ -55,7 +74,8 @@ def report():
     rows = [json.loads(line) for line in OUT.open()]
     print("| configuration | accuracy | balanced accuracy | ROC AUC | fit s | seeds |")
     print("|---|---|---|---|---|---|")
-    for config in CONFIGS:
+    names = list(CONFIGS) + sorted({r["config"] for r in rows} - set(CONFIGS))
+    for config in names:
         runs = [r for r in rows if r["config"] == config]
         if runs:
             cells = [mean_std([r[k] for r in runs]) for k in ("acc", "bacc", "auc")]
@@ -66,12 +86,18 @@ def report():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--configs", nargs="+", default=list(CONFIGS))
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        default=list(CONFIGS),
+        help="<architecture>@<side>[+<method>], such as light@64+ldam_drw",
+    )
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
     if args.report:
         return report()
+    settings = {name: configuration(name) for name in args.configs}
     path = data_path(args.data)
     X, y = load_pneumoniamnist("train", path)
     X_test, y_test = load_pneumoniamnist("test", path)
@@ -82,9 +108,9 @@ def main():
         for config in args.configs:
             if (config, seed) in finished:
                 continue
-            architecture, side = CONFIGS[config]
+            architecture, side, method = settings[config]
             clf = CNNClassifier(
-                architecture=architecture, max_side=None, random_state=seed
+                architecture=architecture, max_side=None, random_state=seed, **method
             )
             start = time.perf_counter()
             clf.fit(upsample(X, side), y)
@@ -99,6 +125,7 @@ def main():
                 "auc": roc_auc_score(y_test, proba),
                 "fit_s": fit_s,
                 "machine": machine(),
+                **provenance(),
             }
             with OUT.open("a") as f:
                 f.write(json.dumps(row) + "\n")
