@@ -12,11 +12,19 @@ the others with ``seed + 1000 * k``). Each row is one way of predicting:
 - ``seeds<k>``: the average of the first ``k`` fits (``k`` fits);
 - ``seeds<k>+tta_flip``;
 - ``snapshots3``: the first fit's weights after 60%, 80% and 100% of its
-  epochs, their probabilities averaged (one fit, along its cosine schedule).
+  epochs, their probabilities averaged (one fit, along its cosine schedule);
+- ``bagging<k>``: scikit-learn's ``BaggingClassifier`` of ``k`` members
+  (``k`` = ``--members``), each a ``CNNClassifier()`` fitted on a bootstrap
+  sample of the seed's subsample, on flat rows with ``image_shape``
+  (``random_state=seed``; ``k`` fits).
+
+``--bagging-only`` fits the bagging rows alone (the other rows of the same
+seeds are in an earlier file; the first fit is the study's ``none``).
 
 Run from ``benchmarks/``::
 
     python bench_ensembles.py --split val --n-minority 25 --seeds 0 1
+    python bench_ensembles.py --split val --n-minority 25 --seeds 0 1 --bagging-only
 """
 
 import argparse
@@ -28,6 +36,7 @@ from pathlib import Path
 import numpy as np
 from _common import RESULTS, data_path, machine, provenance
 from bench_study import part_a_data
+from sklearn.ensemble import BaggingClassifier
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from gansampler import CNNClassifier
@@ -94,6 +103,46 @@ def fit_with_snapshots(seed, X, y):
     return clf, snapshots
 
 
+def ways_of_one_fit(seed, X, y, X_eval, n_members):
+    """{way: (probabilities, fits, seconds)} for the single fit, test-time
+    augmentation, snapshots and seeds averaged; the seconds are the first
+    fit's for every way."""
+    start = time.perf_counter()
+    first, snapshots = fit_with_snapshots(seed, X, y)
+    fit_s = time.perf_counter() - start
+    members = [first] + [
+        CNNClassifier(random_state=seed + 1000 * k).fit(X, y)
+        for k in range(1, n_members)
+    ]
+    scores = {
+        "single": (averaged([first], X_eval), 1),
+        "tta_flip": (averaged([first], X_eval, flip=True), 1),
+        "tta_shift": (averaged([first], X_eval, shift=True), 1),
+        "tta_flip_shift": (averaged([first], X_eval, True, True), 1),
+        "snapshots3": (averaged(snapshots, X_eval), 1),
+    }
+    for k in range(2, n_members + 1):
+        scores[f"seeds{k}"] = (averaged(members[:k], X_eval), k)
+        scores[f"seeds{k}+tta_flip"] = (averaged(members[:k], X_eval, flip=True), k)
+    return {way: (*score, fit_s) for way, score in scores.items()}
+
+
+def bagging(seed, X, y, X_eval, n_members):
+    """{way: (probabilities, fits, seconds)} of BaggingClassifier."""
+    # BaggingClassifier's own validation takes 2-D X only: flat rows, read
+    # back as images through image_shape.
+    bag = BaggingClassifier(
+        CNNClassifier(image_shape=X.shape[1:]),
+        n_estimators=n_members,
+        random_state=seed,
+    )
+    start = time.perf_counter()
+    bag.fit(X.reshape(len(X), -1), y)
+    fit_s = time.perf_counter() - start
+    proba = bag.predict_proba(X_eval.reshape(len(X_eval), -1))[:, 1]
+    return {f"bagging{n_members}": (proba, n_members, fit_s)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
@@ -102,6 +151,9 @@ def main():
     parser.add_argument("--split", choices=["test", "val"], default="val")
     parser.add_argument("--data", default=None)
     parser.add_argument("--out", default=None)
+    parser.add_argument(
+        "--bagging-only", action="store_true", help="fit the bagging rows alone"
+    )
     args = parser.parse_args()
     path = data_path(args.data)
     out = Path(args.out) if args.out else RESULTS / "ensembles_A.jsonl"
@@ -110,27 +162,11 @@ def main():
     for n in args.n_minority:
         for seed in args.seeds:
             X, y = part_a_data(path, n, seed)
-            start = time.perf_counter()
-            first, snapshots = fit_with_snapshots(seed, X, y)
-            fit_s = time.perf_counter() - start
-            members = [first] + [
-                CNNClassifier(random_state=seed + 1000 * k).fit(X, y)
-                for k in range(1, args.members)
-            ]
-            scores = {
-                "single": (averaged([first], X_eval), 1),
-                "tta_flip": (averaged([first], X_eval, flip=True), 1),
-                "tta_shift": (averaged([first], X_eval, shift=True), 1),
-                "tta_flip_shift": (averaged([first], X_eval, True, True), 1),
-                "snapshots3": (averaged(snapshots, X_eval), 1),
-            }
-            for k in range(2, args.members + 1):
-                scores[f"seeds{k}"] = (averaged(members[:k], X_eval), k)
-                scores[f"seeds{k}+tta_flip"] = (
-                    averaged(members[:k], X_eval, flip=True),
-                    k,
-                )
-            for method, (proba, n_fits) in scores.items():
+            scores = {}
+            if not args.bagging_only:
+                scores.update(ways_of_one_fit(seed, X, y, X_eval, args.members))
+            scores.update(bagging(seed, X, y, X_eval, args.members))
+            for method, (proba, n_fits, fit_s) in scores.items():
                 row = {
                     "part": "A",
                     "split": args.split,
