@@ -20,6 +20,7 @@ its commit and device; a restart skips the runs there.
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -64,14 +65,14 @@ def upsample(X, side):
     return images[:, 0].round().clamp(0, 255).to(torch.uint8).numpy()
 
 
-def done():
-    if not OUT.exists():
+def done(out):
+    if not out.exists():
         return set()
-    return {(r["config"], r["seed"]) for r in map(json.loads, OUT.open())}
+    return {(r["config"], r["seed"]) for r in map(json.loads, out.open())}
 
 
-def report():
-    rows = [json.loads(line) for line in OUT.open()]
+def report(out):
+    rows = [json.loads(line) for line in out.open()]
     print("| configuration | accuracy | balanced accuracy | ROC AUC | fit s | seeds |")
     print("|---|---|---|---|---|---|")
     names = list(CONFIGS) + sorted({r["config"] for r in rows} - set(CONFIGS))
@@ -93,17 +94,21 @@ def main():
         help="<architecture>@<side>[+<method>], such as light@64+ldam_drw",
     )
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
+    parser.add_argument(
+        "--out", default=None, help="JSON-lines file (default: results/backbones.jsonl)"
+    )
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
+    out = Path(args.out) if args.out else OUT
     if args.report:
-        return report()
+        return report(out)
     settings = {name: configuration(name) for name in args.configs}
     path = data_path(args.data)
     X, y = load_pneumoniamnist("train", path)
     X_test, y_test = load_pneumoniamnist("test", path)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    print(f"# {machine()} -> {OUT}", flush=True)
-    finished = done()
+    print(f"# {machine()} -> {out}", flush=True)
+    finished = done(out)
     for seed in args.seeds:
         for config in args.configs:
             if (config, seed) in finished:
@@ -127,7 +132,7 @@ def main():
                 "machine": machine(),
                 **provenance(),
             }
-            with OUT.open("a") as f:
+            with out.open("a") as f:
                 f.write(json.dumps(row) + "\n")
             print(json.dumps(row), flush=True)
 
