@@ -17,9 +17,14 @@ infogan``, about 2.5 minutes per run):
     python benchmarks/bench_study.py --part A --seeds 0 1 2 3 4
     python benchmarks/bench_study.py --part B --seeds 0 1 2 3 4
     python benchmarks/bench_report.py
+
+``--sampler-param transfer_scale=0.5`` gives the methods' sampler a setting
+other than its default, to measure it on the validation split; each result
+line records it.
 """
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -35,6 +40,7 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import train_test_split
 
+from gansampler._registry import METHODS as REGISTRY
 from gansampler.datasets import load_pneumoniamnist
 from gansampler.study import fit_method, parse_method
 
@@ -53,6 +59,30 @@ def method_name(text):
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
+
+
+def sampler_param(text):
+    """A --sampler-param, ``name=value``; the value read as JSON (a number),
+    else kept as text."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: write name=value")
+    try:
+        value = json.loads(value)
+    except json.JSONDecodeError:
+        pass
+    return name, value
+
+
+def set_sampler_params(methods, params):
+    """Give the samplers of ``methods`` the settings ``params`` in the
+    registry, for this process only (to measure a setting on validation)."""
+    for method in methods:
+        base = parse_method(method)["base"]
+        entry = REGISTRY[base]
+        if entry.sampler is None:
+            raise SystemExit(f"--sampler-param: {method!r} has no sampler")
+        REGISTRY[base] = dataclasses.replace(entry, params={**entry.params, **params})
 
 
 def part_a_data(path, n_minority, seed):
@@ -112,7 +142,18 @@ def main():
         default="test",
         help="part A's evaluation split: 'val' to choose a method's settings",
     )
+    parser.add_argument(
+        "--sampler-param",
+        type=sampler_param,
+        action="append",
+        default=[],
+        help="name=value, a setting of the methods' sampler (repeatable); "
+        "recorded in each result line as sampler_params",
+    )
     args = parser.parse_args()
+    sampler_params = dict(args.sampler_param)
+    if sampler_params:
+        set_sampler_params(args.methods, sampler_params)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = Path(args.out) if args.out else RESULTS / f"study_{args.part}.jsonl"
     done = done_keys(out)
@@ -165,6 +206,7 @@ def main():
                     "balanced_accuracy": balanced_accuracy_score(y_test, pred),
                     "resample_s": resample_s,
                     "fit_s": fit_s,
+                    **({"sampler_params": sampler_params} if sampler_params else {}),
                     **provenance(),
                 }
                 if args.part == "A":
