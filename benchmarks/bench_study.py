@@ -111,11 +111,17 @@ def part_b_data(X_train, y_train, seed):
     return X_train[keep], y_train[keep]
 
 
-def done_keys(path):
+def done_keys(path, sampler_params):
+    """The runs in ``path`` with these sampler settings, which a rerun skips."""
     if not path.exists():
         return set()
     with open(path) as f:
-        return {(r["method"], r["n_minority"], r["seed"]) for r in map(json.loads, f)}
+        rows = [json.loads(line) for line in f]
+    return {
+        (r["method"], r["n_minority"], r["seed"])
+        for r in rows
+        if r.get("sampler_params", {}) == sampler_params
+    }
 
 
 def main():
@@ -156,7 +162,7 @@ def main():
         set_sampler_params(args.methods, sampler_params)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = Path(args.out) if args.out else RESULTS / f"study_{args.part}.jsonl"
-    done = done_keys(out)
+    done = done_keys(out, sampler_params)
     print(f"# {machine()} -> {out}", flush=True)
 
     if args.part == "A":
