@@ -76,13 +76,27 @@ def sampler_param(text):
 
 def set_sampler_params(methods, params):
     """Give the samplers of ``methods`` the settings ``params`` in the
-    registry, for this process only (to measure a setting on validation)."""
+    registry, for this process only (to measure a setting on validation).
+    Each setting is checked here, before the first run, by the sampler's
+    own parameter validation."""
     for method in methods:
         base = parse_method(method)["base"]
         entry = REGISTRY[base]
         if entry.sampler is None:
             raise SystemExit(f"--sampler-param: {method!r} has no sampler")
-        REGISTRY[base] = dataclasses.replace(entry, params={**entry.params, **params})
+        valid = entry.sampler().get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise SystemExit(
+                    f"--sampler-param {name}={value!r}: {entry.sampler.__name__} "
+                    f"has no parameter {name!r}; its parameters are {sorted(valid)}"
+                )
+        merged = {**entry.params, **params}
+        try:
+            entry.sampler(**merged)._validate_params()
+        except ValueError as error:  # scikit-learn's InvalidParameterError
+            raise SystemExit(f"--sampler-param: {error}") from None
+        REGISTRY[base] = dataclasses.replace(entry, params=merged)
 
 
 def part_a_data(path, n_minority, seed):
