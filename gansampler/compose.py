@@ -140,6 +140,7 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._validate_params()
         reject_bool_numbers(self)
         from .neural_network import CNNClassifier
+        from .neural_network._losses import warn_if_corrections_stack
         from .over_sampling import SuperpixelSampler
 
         classifier = clone(
@@ -158,6 +159,15 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         if y is None:
             raise ValueError("ResampledClassifier needs the labels y; got y=None.")
+        if isinstance(classifier, CNNClassifier) and self.class_weight is not None:
+            # Its class weights on the real images are a correction of the
+            # prior, as a logit-adjusted loss or re-balancing would be.
+            warn_if_corrections_stack(
+                classifier.loss,
+                None,
+                classifier.rebalance,
+                also=[f"ResampledClassifier's class_weight={self.class_weight!r}"],
+            )
         sampler = clone(SuperpixelSampler() if self.sampler is None else self.sampler)
         n_real = len(y)
         X_res, y_res = sampler.fit_resample(X, y)

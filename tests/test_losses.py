@@ -6,14 +6,17 @@ import torch
 import torch.nn.functional as F
 
 from gansampler import CNNClassifier
+from gansampler.neural_network._architectures import CosineHead
 from gansampler.neural_network._losses import (
     LDAM,
-    Balanced,
     CrossEntropy,
-    Deferred,
     Focal,
     LogitAdjusted,
-    class_counts,
+    ldam_margins,
+    make_loss,
+)
+from gansampler.neural_network._phases import (
+    Balanced,
     head_modules,
     only_head_trains,
     rebalanced_weights,
@@ -51,10 +54,10 @@ def test_focal_loss_at_gamma_zero_is_cross_entropy_and_spares_easy_images():
 
 
 def test_ldam_margins_follow_the_fourth_root_of_the_counts():
-    loss = LDAM(0.5 * (COUNTS.min() / COUNTS) ** 0.25)
-    torch.testing.assert_close(
-        loss.margins, torch.tensor([0.5 / 40**0.25, 0.5 / 5**0.25, 0.5])
-    )
+    margins = ldam_margins(COUNTS, 0.5)
+    expected = torch.tensor([0.5 / 40**0.25, 0.5 / 5**0.25, 0.5])
+    torch.testing.assert_close(margins, expected)
+    loss = LDAM(margins)
     lowered = LOGITS - F.one_hot(TARGETS, 3) * loss.margins[TARGETS][:, None]
     expected = F.cross_entropy(lowered, TARGETS, reduction="none") * WEIGHTS
     torch.testing.assert_close(loss(LOGITS, TARGETS, WEIGHTS), expected)
@@ -62,18 +65,61 @@ def test_ldam_margins_follow_the_fourth_root_of_the_counts():
     torch.testing.assert_close(no_margin, CrossEntropy()(LOGITS, TARGETS))
 
 
+def test_ldam_is_the_papers_cosine_loss():
+    # Cao et al.: normalised features and class weights, logits s * cos with
+    # s = 30, the margin on the cosine. So the loss does not change when the
+    # features are scaled, and the rarest class's margin of 0.5 is 15 logits.
+    head = CosineHead(16, 3, scale=30.0)
+    features = torch.randn(64, 16, generator=RNG)
+    options = CNNClassifier(loss="ldam")  # the defaults: margin 0.5, scale 30
+    loss = make_loss(options, COUNTS)
+    assert loss.margins[2].item() == pytest.approx(15.0)
+    small, large = loss(head(features), TARGETS), loss(head(features * 1e3), TARGETS)
+    torch.testing.assert_close(small, large)
+    cosine = F.normalize(features, dim=1) @ F.normalize(head.weight, dim=1).T
+    torch.testing.assert_close(head(features), 30 * cosine)
+    margin = ldam_margins(COUNTS, 0.5)[TARGETS]
+    expected = F.cross_entropy(
+        30 * (cosine - F.one_hot(TARGETS, 3) * margin[:, None]),
+        TARGETS,
+        reduction="none",
+    )
+    torch.testing.assert_close(loss(head(features), TARGETS), expected)
+
+
+def test_ldam_trains_a_cosine_head(digits_imbalanced):
+    X, y = digits_imbalanced
+    clf = CNNClassifier(**FAST, loss="ldam").fit(X, y)
+    assert isinstance(clf.module_.head, CosineHead) and clf.module_.head.scale == 30
+    assert (clf.predict(X) == y).mean() > 0.9
+    # Other losses keep the linear head.
+    plain = CNNClassifier(**{**FAST, "n_epochs": 1}).fit(X, y)
+    assert isinstance(plain.module_.head, torch.nn.Linear)
+
+
+def test_ldam_refuses_a_network_without_a_head_to_replace(digits_imbalanced):
+    X, y = digits_imbalanced
+
+    def own_head(n_channels, n_classes):
+        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(n_classes))
+
+    clf = CNNClassifier(**FAST, loss="ldam", architecture=own_head)
+    with pytest.raises(ValueError, match="loss='ldam' trains a cosine head"):
+        clf.fit(X, y)
+
+
 def test_absent_classes_count_one():
-    assert class_counts(torch.tensor([0, 0, 2]), 3).tolist() == [2.0, 1.0, 1.0]
+    counts = torch.tensor([2, 0, 1])
+    loss = make_loss(CNNClassifier(loss="logit_adjusted"), counts)
+    torch.testing.assert_close(loss.log_prior.exp(), torch.tensor([0.5, 0.25, 0.25]))
 
 
-def test_deferred_plan_switches_to_balanced_weights_and_batches():
+def test_balanced_weights_and_batches():
     targets = torch.tensor([0] * 90 + [1] * 10)
     balanced = rebalanced_weights(None, targets, 2)
     assert balanced.mean().item() == pytest.approx(1.0)
     assert balanced[-1].item() == pytest.approx(9 * balanced[0].item())
     later = Balanced(targets, 2, batch_size=20)
-    plan = Deferred(before=None, after=later, start=3)
-    assert plan._plan(2) is None and plan._plan(3) is later
     drawn = torch.cat(later.batches(0, torch.Generator().manual_seed(0)))
     assert len(drawn) == 100  # as many images as a plain epoch
     assert 0.4 < (targets[drawn] == 1).float().mean() < 0.6
@@ -109,6 +155,7 @@ def test_rebalancing_fits_the_whole_budget(digits_imbalanced, rebalance):
     clf = CNNClassifier(**FAST, rebalance=rebalance, rebalance_start=0.6)
     clf.fit(X, y)
     assert clf.n_iter_ == 5 and [r["epoch"] for r in clf.history_] == [1, 2, 3, 4, 5]
+    assert [r["phase"] for r in clf.history_] == ["train"] * 3 + [rebalance] * 2
     assert (clf.predict(X) == y).mean() > 0.9
 
 

@@ -8,6 +8,7 @@ to 1 x 1 for ``light``, ``vgg`` and ``resnet``) still pass.
 """
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._backbones import BACKBONES
@@ -60,6 +61,34 @@ class ImageNetwork(nn.Module):
                 if not module.weight.requires_grad:
                     module.eval()
         return self
+
+
+class CosineHead(nn.Module):
+    """Logits ``scale * cos(features, w_k)``: features and class weights
+    normalised, no bias (Cao et al.'s normed linear head, for LDAM).
+
+    The logits do not change when the features are scaled, and lie in
+    ``[-scale, scale]``, so that a margin on the cosine is ``scale`` times
+    as wide in logits.
+    """
+
+    def __init__(self, in_features, out_features, scale):
+        super().__init__()
+        self.scale = float(scale)
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        # A direction per class: the scale of the weights is normalised away.
+        nn.init.kaiming_uniform_(self.weight, a=5**0.5)
+
+    def forward(self, x):
+        cosine = F.linear(F.normalize(x, dim=1), F.normalize(self.weight, dim=1))
+        return self.scale * cosine
+
+    def extra_repr(self):
+        n_out, n_in = self.weight.shape
+        return f"in_features={n_in}, out_features={n_out}, scale={self.scale}"
 
 
 def working_size(height, width, max_side):
@@ -213,6 +242,7 @@ def build_network(
     trainable_stages="all",
     max_side=64,
     normalization="auto",
+    cosine_scale=None,
 ):
     """Build the :class:`ImageNetwork` for ``architecture``.
 
@@ -220,8 +250,49 @@ def build_network(
     ``architecture(n_channels, n_classes)`` or a :class:`torch.nn.Module`.
     ``mean`` and ``std`` are the training images' channel statistics, used
     unless ``normalization`` (or, for ``"auto"``, pretrained weights or a
-    user's module) asks for ImageNet's.
+    user's module) asks for ImageNet's. With ``cosine_scale``, the head is
+    a :class:`CosineHead` of that scale rather than a linear one.
     """
+    network = _build(
+        architecture,
+        n_channels,
+        n_classes,
+        height,
+        width,
+        mean,
+        std,
+        weights,
+        trainable_stages,
+        max_side,
+        normalization,
+    )
+    if cosine_scale is None:
+        return network
+    if not isinstance(network.head, nn.Linear):
+        raise ValueError(
+            f"loss='ldam' trains a cosine head on the network's features; "
+            f"architecture is {_describe(architecture)} that ends in its own "
+            "classes, which leaves no head to replace. Pass a torch.nn.Module "
+            "(its head is replaced) or a built-in architecture, or another loss."
+        )
+    linear = network.head
+    network.head = CosineHead(linear.in_features, linear.out_features, cosine_scale)
+    return network
+
+
+def _build(
+    architecture,
+    n_channels,
+    n_classes,
+    height,
+    width,
+    mean,
+    std,
+    weights,
+    trainable_stages,
+    max_side,
+    normalization,
+):
     pretrained = weights is not None or isinstance(architecture, nn.Module)
     if normalization == "imagenet" or (normalization == "auto" and pretrained):
         mean, std = imagenet_stats(n_channels)

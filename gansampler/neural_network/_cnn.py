@@ -20,7 +20,7 @@ from ._architectures import ARCHITECTURES
 from ._backbones import BACKBONES
 from ._docs import ARCHITECTURE_PARAMETERS, CNN_PARAMETERS, TRAINING_PARAMETERS
 from ._fit import Fitted, TrainingOptions, first_state, next_state, train
-from ._losses import LOSS_CONSTRAINTS
+from ._losses import LOSS_CONSTRAINTS, warn_if_corrections_stack
 
 
 @fill_doc(ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS, CNN_PARAMETERS)
@@ -43,9 +43,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     {n_epochs, batch_size, learning_rate, lr_schedule, weight_decay, optimizer}
 
-    {class_weight, loss, focal_gamma, logit_temperature, ldam_margin}
+    {class_weight, loss, focal_gamma, logit_temperature, ldam_margin, ldam_scale}
 
-    {rebalance, rebalance_start}
+    {rebalance, rebalance_start, reset_head}
 
     {augment, early_stopping, validation_fraction, n_iter_no_change, tol}
 
@@ -68,9 +68,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         penultimate features.
 
     history_ : list of dict
-        One entry per epoch: ``epoch``, ``train_loss``, ``learning_rate``,
-        ``duration`` (seconds), and with early stopping ``valid_loss`` and
-        ``valid_score`` (balanced accuracy on the held-out images).
+        One entry per epoch: ``epoch``, ``phase`` (``"train"``, or the
+        ``rebalance`` value in its re-balanced epochs), ``train_loss``,
+        ``learning_rate``, ``duration`` (seconds), and with early stopping
+        ``valid_loss`` and ``valid_score`` (balanced accuracy on the
+        held-out images).
+
+    class_count_ : ndarray of shape (n_classes,)
+        Images of each class trained on, added up over :meth:`partial_fit`
+        calls: the counts the losses take their prior and margins from.
 
     n_iter_ : int
         Epochs trained, over :meth:`fit` and later :meth:`partial_fit` calls.
@@ -182,8 +188,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         focal_gamma=2.0,
         logit_temperature=1.0,
         ldam_margin=0.5,
+        ldam_scale=30.0,
         rebalance=None,
         rebalance_start=0.8,
+        reset_head=False,
         image_shape=None,
         device="auto",
         random_state=None,
@@ -210,8 +218,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.focal_gamma = focal_gamma
         self.logit_temperature = logit_temperature
         self.ldam_margin = ldam_margin
+        self.ldam_scale = ldam_scale
         self.rebalance = rebalance
         self.rebalance_start = rebalance_start
+        self.reset_head = reset_head
         self.image_shape = image_shape
         self.device = device
         self.random_state = random_state
@@ -240,6 +250,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         self._forget_fit()
         self._validate_params()
+        warn_if_corrections_stack(self.loss, self.class_weight, self.rebalance)
         rng = own_random_state(self.random_state)
         try:
             state = first_state(
@@ -291,6 +302,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self : CNNClassifier
         """
         self._validate_params()
+        # partial_fit does not re-balance.
+        warn_if_corrections_stack(self.loss, self.class_weight, None)
         first_call = not hasattr(self, "module_")
         # Later calls go on drawing from the fit's random state, so that each
         # call shuffles, augments and drops out afresh. A copy, so that a
@@ -313,7 +326,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             one_epoch = dict(
                 n_epochs=1, lr_schedule="constant", early_stopping=False, rebalance=None
             )
-            train(replace(TrainingOptions.of(self), **one_epoch), state, rng)
+            options = replace(TrainingOptions.of(self), **one_epoch)
+            # The loss's class counts add up over the calls.
+            earlier = None if first_call else torch.as_tensor(self.class_count_)
+            train(options, state, rng, counts=earlier)
         except BaseException:
             if first_call:
                 self._forget_fit()
@@ -324,6 +340,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def _validate_params(self):
         super()._validate_params()
         reject_bool_numbers(self)
+        if self.reset_head and self.rebalance != "retrain_head":
+            raise ValueError(
+                f"reset_head=True starts the head afresh when it is re-trained; "
+                f"rebalance={self.rebalance!r} re-trains no head. Set "
+                "rebalance='retrain_head', or leave reset_head=False."
+            )
 
     def _forget_fit(self):
         forget(self, Fitted)

@@ -110,21 +110,34 @@ CNN_PARAMETERS = """
         ``logit_temperature`` times the log of each class's share of the
         training images, so that the raw logits, which predict, are those of
         balanced classes [2]_; at temperature 1 it is the balanced softmax
-        [3]_. ``"ldam"``: cross-entropy with the true class's logit lowered
-        by a margin ``C / n_j^(1/4)`` for a class of ``n_j`` images, the
-        rarest class's margin ``ldam_margin`` [4]_ (the paper's normalised
-        head and logit scale are not used: the margins act on the raw
-        logits). Class counts are those of the images trained on (a class
-        absent from a ``partial_fit`` batch counts one).
+        [3]_. ``"ldam"``: LDAM as its paper defines it [4]_: the network's
+        head becomes a cosine head (features and class weights normalised,
+        no bias, logits ``ldam_scale * cos``), and the true class's cosine is
+        lowered by a margin ``C / n_j^(1/4)`` for a class of ``n_j`` images,
+        the rarest class's margin ``ldam_margin``: 0.5 on the cosine, 15
+        logits at the scale of 30. It needs a network with a head to replace
+        (a built-in name, a backbone or a :class:`torch.nn.Module`, not a
+        callable that ends in its classes). Class counts are those of the
+        images trained on, added up over :meth:`partial_fit` calls (a class
+        not yet seen counts one). ``"logit_adjusted"`` corrects for the class
+        prior by itself: with ``class_weight``, ``rebalance="reweight"`` or
+        ``"resample"``, or inside a :class:`~gansampler.ResampledClassifier`
+        that weighs classes, it corrects twice, and the fit warns.
 
-    focal_gamma : float, default=2.0
+    focal_gamma : float in [0, 5], default=2.0
         The focal loss's exponent (the paper's best); 0 is cross-entropy.
+        The paper tries up to 5; far beyond, every term of the loss is 0
+        and the network never moves.
 
-    logit_temperature : float, default=1.0
+    logit_temperature : float in [0, 5], default=1.0
         The logit-adjusted loss's temperature ``tau``; 0 is cross-entropy.
+        The papers use 1; far beyond 5, every image goes to one class.
 
-    ldam_margin : float, default=0.5
-        LDAM's margin for the rarest class (the paper's).
+    ldam_margin : float in [0, 1], default=0.5
+        LDAM's margin on the cosine for the rarest class (the paper's).
+
+    ldam_scale : float, default=30.0
+        The scale ``s`` of LDAM's cosine logits (the paper's).
 
     rebalance : {"reweight", "resample", "retrain_head"} or None, default=None
         Deferred re-balancing: train as set for the first ``rebalance_start``
@@ -133,17 +146,30 @@ CNN_PARAMETERS = """
         weight, ``n_samples / (n_classes * count)`` (deferred re-weighting,
         DRW). ``"resample"``: class-balanced batches (a class drawn
         uniformly, then an image of it). ``"retrain_head"``: the head
-        trained on alone on class-balanced batches, every other weight and
-        batch statistic frozen, with a cosine schedule of its own
-        (classifier re-training, cRT; the paper starts a fresh head, which
-        did not converge in budgets of a few dozen steps). Each works with
-        every ``loss`` and keeps ``class_weight``. :meth:`partial_fit` does
-        not re-balance.
+        trained on alone with plain cross-entropy on class-balanced
+        batches, every other weight and batch statistic frozen, with a
+        cosine schedule of its own (classifier re-training, cRT [5]_); it
+        goes on from its trained weights unless ``reset_head``. Each works
+        with every ``loss``; with ``class_weight`` (or a logit-adjusted loss
+        for the first two) it corrects for the prior twice and warns. With
+        ``early_stopping``, only the last phase that trains the whole
+        network may stop early (the re-balanced one for ``"reweight"`` and
+        ``"resample"``, the first for ``"retrain_head"``), so that the fit
+        always reaches re-balancing, and the best epoch is chosen among
+        that phase's epochs; ``history_`` names each epoch's ``phase``.
+        :meth:`partial_fit` does not re-balance.
 
     rebalance_start : float in (0, 1), default=0.8
         The share of the epochs trained before re-balancing starts (the
         paper's 160 of 200), rounded, with at least one epoch on each side;
-        a fit of one epoch does not re-balance.
+        a fit of one epoch cannot re-balance, and warns.
+
+    reset_head : bool, default=False
+        With ``rebalance="retrain_head"``, start the head from fresh random
+        weights, as Kang et al. do, and train it for at least 300 steps, in
+        which a new head reaches the balanced optimum (tests/test_phases.py);
+        otherwise it goes on from its trained weights in the fit's last
+        epochs.
 
     augment : bool, default=False
         Random horizontal flips, shifts of up to 10% and rotations of up to

@@ -8,6 +8,7 @@ held-out images, and hands them to the loop of :mod:`._loop`.
 """
 
 import copy
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -26,16 +27,10 @@ from .._torch import (
 )
 from .._training import Budget, channel_stats
 from .._validation import check_label_kind
-from ._architectures import build_network
-from ._loop import Cosine, EarlyStopping, Loop, Shuffled, split_validation
-from ._losses import (
-    Balanced,
-    Deferred,
-    head_modules,
-    make_loss,
-    only_head_trains,
-    rebalanced_weights,
-)
+from ._architectures import CosineHead, build_network
+from ._loop import Cosine, EarlyStopping, Loop, split_validation
+from ._losses import LOSSES, class_counts, make_loss
+from ._phases import head_modules, only_head_trains, plan_phases, reset
 from ._weights import class_loss_weights, drop_weightless, per_sample
 
 # n_epochs="auto": the 15 epochs tuned on PneumoniaMNIST's 4,708 images (555
@@ -69,8 +64,10 @@ class TrainingOptions:
     focal_gamma: float
     logit_temperature: float
     ldam_margin: float
+    ldam_scale: float
     rebalance: str | None
     rebalance_start: float
+    reset_head: bool
 
     @classmethod
     def of(cls, estimator):
@@ -92,6 +89,8 @@ class Fitted:
     batch_size_: int
     image_shape_: tuple
     device_: torch.device
+    # Images per class trained on, added up over partial_fit calls.
+    class_count_: np.ndarray
     # Set by validate_images as the fit starts: here, so that a failed fit
     # forgets it.
     n_features_in_: int
@@ -116,6 +115,8 @@ class FitState:
     batch_size: int | None = None
     # Per-image weights (float32), or None; images of weight 0 are left out.
     sample_weight: torch.Tensor | None = None
+    # Images per class trained on, this call's and the earlier calls'.
+    class_counts: torch.Tensor | None = None
 
     def fitted(self, rng):
         """The estimator's attributes after this state trained, with the
@@ -128,6 +129,7 @@ class FitState:
             batch_size_=self.batch_size,
             image_shape_=self.layout.image_shape,
             device_=self.device,
+            class_count_=self.class_counts.numpy().astype(np.int64),
             n_features_in_=self.layout.n_features,
             _layout=self.layout,
             _rng=rng,
@@ -186,6 +188,7 @@ def first_state(estimator, X, y, rng, classes, sample_weight=None):
             trainable_stages=estimator.trainable_stages,
             max_side=estimator.max_side,
             normalization=estimator.normalization,
+            cosine_scale=_cosine_scale(estimator),
         )
     return FitState(
         layout=layout,
@@ -211,8 +214,20 @@ def _check_classes(classes, y):
     return classes
 
 
+def _cosine_scale(estimator):
+    """The scale of the cosine head the loss needs, or None for a linear head."""
+    return estimator.ldam_scale if LOSSES[estimator.loss].head == "cosine" else None
+
+
 def next_state(estimator, X, y, sample_weight=None, classes=None):
     """Validate a later partial_fit's data against the fitted estimator."""
+    cosine = isinstance(estimator.module_.head, CosineHead)
+    if cosine != (_cosine_scale(estimator) is not None):
+        raise ValueError(
+            f"loss={estimator.loss!r} needs a {LOSSES[estimator.loss].head} head, "
+            f"and the first partial_fit built a {'cosine' if cosine else 'linear'} "
+            "one. Keep the loss of the first call, or call fit to start anew."
+        )
     if classes is not None and not np.array_equal(
         np.unique(np.asarray(classes)), estimator.classes_
     ):
@@ -259,84 +274,120 @@ def resolve_batch_size(batch_size, n_samples):
     return min(size, n_samples)
 
 
-def train(options, state, rng):
-    """Train ``state.module`` as ``options`` say.
+@dataclass
+class TrainingData:
+    """The images a fit trains on, their per-image loss weights (scaled to
+    average 1, or None), and the held-out images of early stopping (images,
+    targets, weights on the same scale) or None."""
 
-    Draws from ``rng`` the validation split (with early stopping), then the
-    seeds of the batch draws and of torch's generators. Returns whether
-    early stopping ended the fit.
+    images: torch.Tensor
+    targets: torch.Tensor
+    weights: torch.Tensor | None
+    n_classes: int
+    device: torch.device
+    held_out: tuple | None = None
+
+    @property
+    def held_out_weights(self):
+        return None if self.held_out is None else self.held_out[2]
+
+
+def split_data(options, state, rng):
+    """The training and held-out images (drawn from ``rng`` with early
+    stopping) and their loss weights.
+
+    Per-image weights are scaled to average 1 over the training images: the
+    step size does not depend on the weights' scale, and a batch without
+    the heavy images pulls proportionally little (torch's weighted mean
+    would renormalise per batch). The held-out images share the scale.
     """
     images, targets, own = state.images, state.targets, state.sample_weight
     n_classes = len(state.classes)
     class_weights = class_loss_weights(options.class_weight, targets, state.classes)
+    held_out = None
     if options.early_stopping:
-        kept, held_out = split_validation(
+        kept, held = split_validation(
             targets, n_classes, options.validation_fraction, rng
         )
-        valid = images[held_out], targets[held_out]
-        valid_own = None if own is None else own[held_out]
+        held_out = [images[held], targets[held], None if own is None else own[held]]
         images, targets = images[kept], targets[kept]
         own = None if own is None else own[kept]
+    weights = per_sample(class_weights, targets, own)
+    scale = None if weights is None else weights.mean()
+    if weights is not None:
+        weights = weights / scale
+    if held_out is not None:
+        valid = per_sample(class_weights, held_out[1], held_out[2])
+        held_out[2] = None if valid is None else valid / scale
+        held_out = tuple(held_out)
+    return TrainingData(images, targets, weights, n_classes, state.device, held_out)
 
+
+def train(options, state, rng, counts=None):
+    """Train ``state.module`` as ``options`` say.
+
+    Draws from ``rng`` the validation split (with early stopping), then the
+    seeds of the batch draws and of torch's generators; plans the phases
+    (:mod:`._phases`) and runs them. ``counts``: the class counts of the
+    images trained on before (partial_fit), added to this call's for the
+    loss. Returns whether early stopping ended the fit.
+    """
+    data = split_data(options, state, rng)
     # Independent seeds for the batch draws and for torch's generators
     # (initialisation was seeded before; dropout now): one seed for both
     # would make them emit the same numbers on the CPU.
     generator = make_generator(torch_seed(rng))
     seed = torch_seed(rng)
     if state.batch_size is None:
-        state.batch_size = resolve_batch_size(options.batch_size, len(targets))
-    steps_per_epoch = len(minibatches(len(targets), state.batch_size))
+        state.batch_size = resolve_batch_size(options.batch_size, len(data.targets))
+    steps_per_epoch = len(minibatches(len(data.targets), state.batch_size))
     n_epochs = BUDGET.epochs(options.n_epochs, steps_per_epoch)
-
-    # Per-image weights scaled to average 1 over the training data: the
-    # step size does not depend on the weights' scale, and a batch without
-    # the heavy images pulls proportionally little (torch's weighted mean
-    # would renormalise per batch). The held-out images share the scale.
-    weights = per_sample(class_weights, targets, own)
-    if weights is not None:
-        scale = weights.mean()
-        weights = weights / scale
+    state.class_counts = class_counts(data.targets, data.n_classes)
+    if counts is not None:
+        state.class_counts = state.class_counts + counts
+    loss = make_loss(options, state.class_counts)
+    if data.weights is not None:
+        data.weights = data.weights.to(data.device)
+    phases = plan_phases(
+        options, data, loss, n_epochs, steps_per_epoch, state.batch_size
+    )
     stopping = None
     if options.early_stopping:
-        valid_weights = per_sample(class_weights, valid[1], valid_own)
+        images, targets, _ = data.held_out
         stopping = EarlyStopping(
-            *valid,
-            None if valid_weights is None else valid_weights / scale,
-            n_classes=n_classes,
+            images,
+            targets,
+            None,
+            n_classes=data.n_classes,
             tol=options.tol,
             patience=options.n_iter_no_change,
         )
-    device = state.device
-    if weights is not None:
-        weights = weights.to(device)
     # Small data sets move to the device once; large ones batch by batch.
-    if device.type == "cuda" and images.element_size() * images.nelement() < 2**30:
-        images, targets = images.to(device), targets.to(device)
+    images, targets = data.images, data.targets
+    if data.device.type == "cuda" and images.element_size() * images.nelement() < 2**30:
+        images, targets = images.to(data.device), targets.to(data.device)
+    with seeded(seed, data.device), one_image_guard(state.module, images):
+        state.module.to(data.device)
+        run_phases(options, state, phases, images, targets, generator, stopping)
+    return stopping is not None and stopping.stopped
 
-    loss = make_loss(options, targets, n_classes)
-    plan = Shuffled(len(targets), state.batch_size, weights)
-    # The epoch where deferred re-balancing starts: at least one on each side.
-    start = min(max(round(options.rebalance_start * n_epochs), 1), n_epochs - 1)
-    if options.rebalance == "reweight" and start > 0:
-        balanced = rebalanced_weights(weights, targets, n_classes).to(device)
-        plan = Deferred(plan, Shuffled(len(targets), state.batch_size, balanced), start)
-    elif options.rebalance == "resample" and start > 0:
-        later = Balanced(targets, n_classes, state.batch_size, weights)
-        plan = Deferred(plan, later, start)
-    retrains_head = options.rebalance == "retrain_head" and start > 0
-    n_head = n_epochs - start if retrains_head else 0
 
-    module = state.module
-    advice = f"lower learning_rate (now {options.learning_rate})"
+def run_phases(options, state, phases, images, targets, generator, stopping):
+    """Train each phase in turn: the whole network's phases in one loop,
+    under one learning-rate schedule; the head's in a loop of its own."""
+    module, device = state.module, state.device
+    steps_per_epoch = len(minibatches(len(targets), state.batch_size))
+    loops = {}
 
-    def run(optimizer, plan, n, stopping=None, name=options.name):
+    def loop(head_only, n_epochs):
+        trains = torch.nn.ModuleList(head_modules(module)) if head_only else module
         schedule = None
         if options.lr_schedule == "cosine":
-            schedule = Cosine(options.learning_rate, n * steps_per_epoch)
-        loop = Loop(
+            schedule = Cosine(options.learning_rate, n_epochs * steps_per_epoch)
+        return Loop(
             module,
-            optimizer,
-            loss,
+            make_optimizer(options, trains),
+            None,
             images,
             targets,
             device=device,
@@ -344,31 +395,43 @@ def train(options, state, rng):
             augment=options.augment,
             schedule=schedule,
         )
-        state.n_iter += loop.run(
-            plan,
-            n,
-            state.history,
-            first_epoch=state.n_iter,
-            stopping=stopping,
-            verbose=options.verbose,
-            name=name,
-            advice=advice,
-        )
 
-    with seeded(seed, device), one_image_guard(module, images):
-        module.to(device)
-        run(make_optimizer(options, module), plan, n_epochs - n_head, stopping)
-        if n_head > 0:
-            # Decoupled training: the head alone, on balanced batches over
-            # the features the network has learned. It goes on from its
-            # trained weights: the paper's fresh head did not converge in
-            # budgets of a few dozen steps.
-            head = head_modules(module)
-            with only_head_trains(module, head):
-                optimizer = make_optimizer(options, torch.nn.ModuleList(head))
-                balanced = Balanced(targets, n_classes, state.batch_size, weights)
-                run(optimizer, balanced, n_head, name=f"{options.name} head")
-    return stopping is not None and stopping.stopped
+    for phase in phases:
+        if phase.head_only not in loops:
+            planned = sum(p.n_epochs for p in phases if p.head_only == phase.head_only)
+            loops[phase.head_only] = loop(phase.head_only, planned)
+        current = loops[phase.head_only]
+        current.loss = phase.loss
+        name = options.name + (" head" if phase.head_only else "")
+        if stopping is not None and not phase.head_only:
+            stopping.begin(phase.held_out_weights)
+        with phase_context(module, phase, options.reset_head):
+            state.n_iter += current.run(
+                phase.plan,
+                phase.n_epochs,
+                state.history,
+                first_epoch=state.n_iter,
+                stopping=stopping if not phase.head_only else None,
+                may_stop=phase.may_stop,
+                phase=phase.name,
+                verbose=options.verbose,
+                name=name,
+                advice=f"lower learning_rate (now {options.learning_rate})",
+            )
+
+
+@contextmanager
+def phase_context(module, phase, reset_head):
+    """Where ``phase`` trains: the head alone (from fresh weights with
+    ``reset_head``), or the whole network."""
+    if not phase.head_only:
+        yield
+        return
+    head = head_modules(module)
+    with only_head_trains(module, head):
+        if reset_head:
+            reset(head)
+        yield
 
 
 def make_optimizer(options, module):

@@ -23,20 +23,19 @@ them, so that a new loss or a new way of weighting needs no change here:
     and per-image weights or None, all on the training device. A step
     averages the terms of its batch; early stopping sums them over the
     held-out images, so that it watches the loss being trained.
-    ``_losses`` has them: cross-entropy, the focal loss, the logit-adjusted
-    loss (balanced softmax) and LDAM, each built from the class counts it
-    needs.
+    ``_losses.LOSSES`` has them: cross-entropy, the focal loss, the
+    logit-adjusted loss (balanced softmax) and LDAM, each built from the
+    class counts it needs.
 
 ``plan.batches(epoch, generator)`` and ``plan.weights(epoch)``
     Asked at the start of each epoch (counted from 0 within the run): the
     epoch's batches, as index tensors into the training images, and the
     per-image loss weights of all training images (or None).
     :class:`Shuffled` gives every epoch all images in a fresh order and the
-    same weights. Deferred re-balancing (``_losses.Deferred``) switches for
-    the last epochs to balanced weights or to class-balanced batches
-    (``_losses.Balanced``); re-training the head alone is a second
-    :meth:`Loop.run` on balanced batches with an optimizer over the head's
-    parameters only.
+    same weights. Deferred re-balancing (``_phases``) runs the loop again for
+    the last epochs, on balanced weights or class-balanced batches
+    (``_phases.Balanced``); re-training the head alone is a loop of its own
+    on balanced batches with an optimizer over the head's parameters only.
 """
 
 import math
@@ -168,6 +167,8 @@ class Loop:
         *,
         first_epoch=0,
         stopping=None,
+        may_stop=True,
+        phase="train",
         verbose=0,
         name=None,
         advice,
@@ -175,16 +176,22 @@ class Loop:
         """Train ``n_epochs`` epochs of ``plan``, fewer if ``stopping`` says so.
 
         Each epoch appends its record to ``history``, numbered on from
-        ``first_epoch``; a diverged loss raises FloatingPointError with
-        ``advice``. ``verbose`` and ``name`` are the progress bar's. With
-        ``stopping`` (an :class:`EarlyStopping`), the module ends with the
-        best epoch's weights. Returns the number of epochs trained.
+        ``first_epoch`` and naming its ``phase``; a diverged loss raises
+        FloatingPointError with ``advice``. ``verbose`` and ``name`` are the
+        progress bar's. With ``stopping`` (an :class:`EarlyStopping`), each
+        epoch is scored on the held-out images; where ``may_stop``, the run
+        may end early, and the module ends with its best epoch's weights.
+        Returns the number of epochs trained.
         """
         bar = progress(n_epochs, 0, verbose, name)
         trained = 0
         for epoch in bar:
             start = time.perf_counter()
-            record = {"epoch": first_epoch + trained + 1, **self.epoch(plan, epoch)}
+            record = {
+                "epoch": first_epoch + trained + 1,
+                "phase": phase,
+                **self.epoch(plan, epoch),
+            }
             first = {"train_loss": float(self.first_loss)}
             check_losses(record, history, advice, first_step=first)
             if stopping is not None:
@@ -193,12 +200,14 @@ class Loop:
             history.append(record)
             trained += 1
             show_losses(bar, record)
-            if stopping is not None and stopping.update(
-                record["valid_loss"], self.module
+            if (
+                stopping is not None
+                and may_stop
+                and stopping.update(record["valid_loss"], self.module)
             ):
                 break
         bar.close()
-        if stopping is not None:
+        if stopping is not None and may_stop:
             stopping.restore(self.module)
         return trained
 
@@ -235,10 +244,16 @@ class EarlyStopping:
     def __init__(self, images, targets, weights, *, n_classes, tol, patience):
         self.images, self.targets, self.weights = images, targets, weights
         self.n_classes, self.tol, self.patience = n_classes, tol, patience
+        self.stopped = False
+        self.begin(weights)
+
+    def begin(self, weights):
+        """Start watching afresh, under the held-out ``weights`` of a new
+        phase: only its own epochs compete for the best."""
+        self.weights = weights
         self.best_loss = math.inf
         self.best_weights = None
         self.waited = 0  # epochs since the last improvement
-        self.stopped = False
 
     def score(self, module, loss, device):
         """The held-out loss and balanced accuracy, in evaluation mode so

@@ -1,46 +1,34 @@
-"""The losses CNNClassifier trains with, and the plans that re-balance late.
+"""The losses CNNClassifier trains with, one entry each in :data:`LOSSES`.
 
 Every loss gives each image's term (float32 logits, class indices), times
 its weight when there are weights, as ``_loop`` expects; class and sample
 weights multiply the terms as each paper weights its examples. The class
-counts a loss needs are those of the images it trains on.
+counts a loss needs are those of the images it trains on (added up over
+``partial_fit`` calls).
 
 - :class:`CrossEntropy`: the default.
 - :class:`Focal`: ``-(1 - p_t)^gamma log p_t`` (Lin et al., ICCV 2017).
 - :class:`LogitAdjusted`: cross-entropy of the logits plus ``tau`` times the
   log of the class priors (Menon et al., ICLR 2021); ``tau = 1`` is the
   balanced softmax (Ren et al., NeurIPS 2020).
-- :class:`LDAM`: cross-entropy with the true class's logit lowered by a
-  margin ``C / n_j^(1/4)`` (Cao et al., NeurIPS 2019).
+- :class:`LDAM`: cross-entropy of a cosine head's logits, ``s * cos``, with
+  the true class's cosine lowered by a margin ``C / n_j^(1/4)`` (Cao et al.,
+  NeurIPS 2019): the network is built with
+  :class:`~._architectures.CosineHead` for it.
 
-Deferred re-balancing (Cao et al.'s DRW, and its re-sampling twin) is a
-plan (:class:`Deferred`) that switches, at an epoch, from the plain plan to
-one with class-balanced weights or class-balanced batches; re-training the
-head alone on balanced batches (Kang et al., ICLR 2020) runs the loop a
-second time on :class:`Balanced` batches, inside :func:`only_head_trains`.
+A new loss is one :class:`Loss` entry: how it is built from the settings
+and the class counts, whether it takes the class prior out by itself, and
+which head it needs.
 """
 
-from contextlib import contextmanager
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Real
 
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
-
-from .._torch import minibatches
-from .._training import balanced_weights
-from ._transfer import stages
-
-# CNNClassifier's parameters of the losses and of deferred re-balancing.
-LOSS_CONSTRAINTS = {
-    "loss": [StrOptions({"cross_entropy", "focal", "logit_adjusted", "ldam"})],
-    "focal_gamma": [Interval(Real, 0, None, closed="left")],
-    "logit_temperature": [Interval(Real, 0, None, closed="left")],
-    "ldam_margin": [Interval(Real, 0, None, closed="left")],
-    "rebalance": [StrOptions({"reweight", "resample", "retrain_head"}), None],
-    "rebalance_start": [Interval(Real, 0, 1, closed="neither")],
-}
 
 
 class CrossEntropy:
@@ -87,11 +75,10 @@ class LogitAdjusted:
 class LDAM:
     """Cross-entropy with the true class's logit lowered by its margin.
 
-    Margins are ``C / n_j^(1/4)`` for a class of ``n_j`` images, ``C`` such
-    that the rarest class's margin is ``max_margin``: rare classes must be
-    won by more. The paper's network normalises features and weights and
-    scales its logits by 30; ours has a plain linear head, so the margins
-    act on the raw logits.
+    The logits are a cosine head's, ``scale * cos``, so that a margin ``m``
+    on the cosine is ``scale * m`` in logits: ``margins`` holds those, one
+    per class. Cao et al. take ``m_j = C / n_j^(1/4)`` for a class of
+    ``n_j`` images, the rarest class's margin 0.5 and the scale 30.
     """
 
     margins: torch.Tensor
@@ -103,112 +90,107 @@ class LDAM:
         return losses if weights is None else losses * weights
 
 
+def ldam_margins(counts, max_margin):
+    """Cao et al.'s margins on the cosine: ``C / n_j^(1/4)``, the rarest
+    class's ``max_margin``."""
+    return max_margin * (counts.min() / counts) ** 0.25
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One entry of :data:`LOSSES`.
+
+    ``build(options, counts)`` makes the loss from the estimator's settings
+    and the class counts (float, absent classes at one). ``corrects_prior``:
+    the loss takes the class prior out of the logits by itself, so that
+    class weights or re-balancing on top correct for it twice. ``head``: the
+    network's head, ``"linear"`` or ``"cosine"``.
+    """
+
+    build: Callable
+    corrects_prior: bool = False
+    head: str = "linear"
+
+
+LOSSES = {
+    "cross_entropy": Loss(lambda options, counts: CrossEntropy()),
+    "focal": Loss(lambda options, counts: Focal(options.focal_gamma)),
+    "logit_adjusted": Loss(
+        lambda options, counts: LogitAdjusted(
+            (counts / counts.sum()).log(), options.logit_temperature
+        ),
+        corrects_prior=True,
+    ),
+    "ldam": Loss(
+        lambda options, counts: LDAM(
+            options.ldam_scale * ldam_margins(counts, options.ldam_margin)
+        ),
+        head="cosine",
+    ),
+}
+
+# CNNClassifier's parameters of the losses and of deferred re-balancing.
+# focal_gamma and logit_temperature stop where the papers stop: Lin et al.
+# try gamma up to 5, and at gamma=1e6 every term is 0, so that the network
+# never moves. A temperature of 1e6 shifts the logits so far that every
+# image goes to one class; the papers use 1 (Menon et al. study tau up to
+# about 2), and 5 still trains (tests/test_losses.py).
+LOSS_CONSTRAINTS = {
+    "loss": [StrOptions(set(LOSSES))],
+    "focal_gamma": [Interval(Real, 0, 5, closed="both")],
+    "logit_temperature": [Interval(Real, 0, 5, closed="both")],
+    "ldam_margin": [Interval(Real, 0, 1, closed="both")],
+    "ldam_scale": [Interval(Real, 0, None, closed="neither")],
+    "rebalance": [StrOptions({"reweight", "resample", "retrain_head"}), None],
+    "rebalance_start": [Interval(Real, 0, 1, closed="neither")],
+    "reset_head": ["boolean"],
+}
+
+
 def class_counts(targets, n_classes):
-    """Images per class; an absent class (a partial_fit batch) counts one."""
-    return torch.bincount(targets.cpu(), minlength=n_classes).clamp_min(1).float()
+    """Images per class, as integers (no image of a class: 0)."""
+    return torch.bincount(targets.cpu(), minlength=n_classes)
 
 
-def make_loss(options, targets, n_classes):
-    """The loss of ``options.loss``, from the counts of ``targets``."""
-    if options.loss == "focal":
-        return Focal(options.focal_gamma)
-    counts = class_counts(targets, n_classes)
-    if options.loss == "logit_adjusted":
-        prior = counts / counts.sum()
-        return LogitAdjusted(prior.log(), options.logit_temperature)
-    if options.loss == "ldam":
-        return LDAM(options.ldam_margin * (counts.min() / counts) ** 0.25)
-    return CrossEntropy()
+def make_loss(options, counts):
+    """The loss of ``options.loss`` for ``counts`` images per class; a class
+    without images counts one."""
+    return LOSSES[options.loss].build(options, counts.float().clamp_min(1))
 
 
-@dataclass
-class Balanced:
-    """Batches of ``batch_size`` drawn class-balanced with replacement (a
-    class uniformly, then one of its images), as many per epoch as a plain
-    epoch has, with the same per-image ``loss_weights``."""
+def prior_corrections(loss, class_weight, rebalance):
+    """The settings that each correct for the class prior, in words.
 
-    targets: torch.Tensor
-    n_classes: int
-    batch_size: int
-    loss_weights: torch.Tensor | None = None
-
-    def __post_init__(self):
-        # Where each class's images sit, found once rather than every epoch.
-        targets = self.targets.cpu()
-        self.order = torch.argsort(targets, stable=True)
-        self.counts = torch.bincount(targets, minlength=self.n_classes)
-        self.starts = torch.cumsum(self.counts, 0) - self.counts
-        self.present = torch.nonzero(self.counts)[:, 0]
-        self.sizes = [len(b) for b in minibatches(len(targets), self.batch_size)]
-
-    def batches(self, epoch, generator):
-        batches = []
-        for size in self.sizes:
-            pick = torch.randint(len(self.present), (size,), generator=generator)
-            classes = self.present[pick]
-            within = torch.rand(size, generator=generator) * self.counts[classes]
-            batches.append(self.order[self.starts[classes] + within.long()])
-        return batches
-
-    def weights(self, epoch):
-        return self.loss_weights
+    A loss that takes the prior out (logit-adjusted), class weights, and
+    deferred re-weighting or re-sampling each correct for it once; two of
+    them together favour the rare classes twice. Re-training the head is no
+    correction of its own: it trains a new balanced head with cross-entropy
+    (but class weights on its balanced batches are one more).
+    """
+    found = []
+    if LOSSES[loss].corrects_prior:
+        found.append(f"loss={loss!r}")
+    if class_weight is not None:
+        found.append(f"class_weight={class_weight!r}")
+    # The head's balanced batches are a correction only beside class weights.
+    if rebalance in ("reweight", "resample") or (
+        rebalance == "retrain_head" and class_weight is not None
+    ):
+        found.append(f"rebalance={rebalance!r}")
+    return found
 
 
-@dataclass
-class Deferred:
-    """``before``'s epochs until epoch ``start``, then ``after``'s."""
-
-    before: object
-    after: object
-    start: int
-
-    def _plan(self, epoch):
-        return self.before if epoch < self.start else self.after
-
-    def batches(self, epoch, generator):
-        return self._plan(epoch).batches(epoch, generator)
-
-    def weights(self, epoch):
-        return self._plan(epoch).weights(epoch)
-
-
-def rebalanced_weights(weights, targets, n_classes):
-    """``weights`` (or ones) times balanced class weights, scaled to
-    average 1 over the training images."""
-    balanced = balanced_weights(targets.cpu(), n_classes)[targets.cpu()]
-    if weights is not None:
-        balanced = balanced.to(weights.device) * weights
-    return balanced / balanced.mean()
-
-
-def head_modules(module):
-    """What re-training the head trains: the added head, or the last stage
-    of a callable's network, which ends in its own head."""
-    if any(True for _ in module.head.parameters()):
-        return [module.head]
-    return stages(module.features)[-1]
-
-
-@contextmanager
-def only_head_trains(module, head):
-    """Freeze everything of ``module`` but ``head`` (weights and batch
-    statistics, dropout off), and give it back as it was afterwards."""
-    inside = {id(m) for h in head for m in h.modules()}
-    around = {id(m) for m in module.modules() if any(h in m.modules() for h in head)}
-    kept = module.frozen
-    grads = {p: p.requires_grad for p in module.parameters()}
-    module.frozen = kept + tuple(
-        name
-        for name, m in module.named_modules()
-        if name and id(m) not in inside and id(m) not in around
-    )
-    for p in module.parameters():
-        p.requires_grad_(False)
-    for h in head:
-        h.requires_grad_(True)
-    try:
-        yield
-    finally:
-        module.frozen = kept
-        for p, flag in grads.items():
-            p.requires_grad_(flag)
+def warn_if_corrections_stack(loss, class_weight, rebalance, also=()):
+    """Warn when two settings each correct for the class prior (see
+    :func:`prior_corrections`); ``also``: corrections from around the
+    classifier, in words (a ResampledClassifier's class weights)."""
+    found = [*also, *prior_corrections(loss, class_weight, rebalance)]
+    if len(found) > 1:
+        warnings.warn(
+            f"{' and '.join(found)} each correct for the class prior; together "
+            "they favour the rare classes twice over, and a classifier fitted so "
+            "predicts them too often. Keep one of them (the user guide's "
+            "'Corrections of the prior' says which pairs stack).",
+            UserWarning,
+            stacklevel=3,
+        )
