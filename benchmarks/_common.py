@@ -15,21 +15,6 @@ RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
 
 
-# The study's methods, in the order the report shows them.
-METHODS = [
-    "none",
-    "class_weight",
-    "ros",
-    "smote",
-    "superpixel_geometric",
-    "superpixel_superpixel",
-    "superpixel_both",
-    "dcgan",
-    "infogan",
-    "featuregan",
-]
-
-
 def data_path(cli_path=None):
     if cli_path:
         return Path(cli_path)

@@ -9,7 +9,9 @@ On part A's data at ``n_minority`` pneumonia images (100 by default, with all
 - ``VarianceTransferSampler().fit_resample`` and
   ``FeatureSMOTESampler().fit_resample``, the time it is held to.
 
-Each result line records the commit, the device and the thread count.
+Each result line records the commit, the device and the thread count, and
+an M2m line (``m2m``, ``m2m_translation``) the sampler's
+``acceptance_rate_`` of pneumonia.
 
     cd benchmarks && python bench_borrowing.py --seeds 0 1 2
 """
@@ -27,9 +29,10 @@ from gansampler import FeatureSMOTESampler, M2mSampler, VarianceTransferSampler
 
 
 def timed(sampler, X, y):
+    """The fitted ``sampler`` and the seconds its ``fit_resample`` took."""
     start = time.perf_counter()
     sampler.fit_resample(X, y)
-    return time.perf_counter() - start
+    return sampler, time.perf_counter() - start
 
 
 def main():
@@ -43,27 +46,26 @@ def main():
     print(f"# {machine()} -> {out}", flush=True)
     for seed in args.seeds:
         X, y = part_a_data(data_path(args.data), args.n_minority, seed)
-        m2m = M2mSampler(random_state=seed)
-        rows = {"m2m": timed(m2m, X, y)}
+        m2m, seconds = timed(M2mSampler(random_state=seed), X, y)
+        runs = {"m2m": (m2m, seconds)}
         frozen = FrozenEstimator(m2m.classifier_)
-        rows["m2m_translation"] = timed(
+        runs["m2m_translation"] = timed(
             M2mSampler(classifier=frozen, random_state=seed), X, y
         )
-        rows["variance_transfer"] = timed(
+        runs["variance_transfer"] = timed(
             VarianceTransferSampler(random_state=seed), X, y
         )
-        rows["featuresmote"] = timed(FeatureSMOTESampler(random_state=seed), X, y)
-        for method, seconds in rows.items():
+        runs["featuresmote"] = timed(FeatureSMOTESampler(random_state=seed), X, y)
+        for method, (sampler, seconds) in runs.items():
+            # A sampler that accepts or rejects its new images says how many
+            # it accepted: here, of pneumonia (class 1).
+            rate = getattr(sampler, "acceptance_rate_", None)
             row = {
                 "method": method,
                 "n_minority": args.n_minority,
                 "seed": seed,
                 "seconds": seconds,
-                **(
-                    {"acceptance_rate": m2m.acceptance_rate_[1]}
-                    if method == "m2m"
-                    else {}
-                ),
+                **({"acceptance_rate": rate[1]} if rate else {}),
                 **provenance(),
             }
             with open(out, "a") as f:

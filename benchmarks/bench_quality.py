@@ -1,6 +1,8 @@
 """Part C of the imbalance study (../shared/STUDY.md): sample quality.
 
-For each method at ``n_minority`` pneumonia images (100 by default, with all
+For each method (``--methods``: study method names of samplers, by default
+one per distinct sampler of the registry, and ``real``) at ``n_minority``
+pneumonia images (100 by default, with all
 1214 normal ones, drawn as in part A): the Frechet distance between real
 pneumonia images of the test split (``--split val`` for the validation
 split, the one to choose settings on) and as many new pneumonia images, in
@@ -23,12 +25,53 @@ from pathlib import Path
 import numpy as np
 from _common import RESULTS, ROOT, data_path, machine, provenance
 from bench_study import done_keys, part_a_data
-from imblearn.over_sampling import SMOTE
 
 from gansampler import CNNClassifier
 from gansampler.datasets import load_pneumoniamnist
 from gansampler.metrics import frechet_distance
-from gansampler.study import imblearn_resample, make_sampler
+from gansampler.study import METHODS, make_sampler, method_entry, parse_method
+
+# Not a method: other real pneumonia images, the floor.
+REAL = "real"
+
+
+def samplers():
+    """The registry's methods that make images, one per distinct sampler
+    (``superpixel_both`` is ``superpixel``, ``ros_augment`` is ``ros``)."""
+    seen, names = set(), []
+    for name, entry in METHODS.items():
+        sampler = entry.build(0)
+        if sampler is None:
+            continue
+        key = (type(sampler), repr(sorted(sampler.get_params().items())))
+        if key not in seen:
+            seen.add(key)
+            names.append(name)
+    return names
+
+
+def quality_method(text):
+    """A --methods name: ``real``, or a study method that makes images, with
+    ``+filter`` at most (the rest sets the classifier, which part C does not
+    fit, or the count, which is the evaluation split's)."""
+    if text == REAL:
+        return text
+    try:
+        parts = parse_method(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if METHODS[parts["base"]].sampler is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} makes no new images; use {REAL!r} or one of {samplers()}"
+        )
+    extra = sorted(parts.keys() - {"base", "strategy", "filter"})
+    if extra or parts["strategy"] != "auto":
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: part C makes as many images as the evaluation split "
+            "has pneumonia images, and fits no classifier; drop @ and every "
+            "option but +filter"
+        )
+    return text
 
 
 def embedder(path):
@@ -47,7 +90,7 @@ def new_images(method, seed, X, y, n_new, path):
     """``n_new`` new pneumonia images from ``method`` and the time it took."""
     start = time.perf_counter()
     n_real = int((y == 1).sum())
-    if method == "real":
+    if method == REAL:
         X_train, y_train = load_pneumoniamnist("train", path)
         used = {arr.tobytes() for arr in X[y == 1]}
         others = [
@@ -55,14 +98,10 @@ def new_images(method, seed, X, y, n_new, path):
         ]
         picks = np.random.RandomState(seed).choice(others, n_new, replace=False)
         return X_train[picks], 0.0
-    if method == "smote":
-        sampler = SMOTE(random_state=seed, sampling_strategy={1: n_real + n_new})
-        made = imblearn_resample(sampler, X, y)[0][len(X) :]
-    else:
-        sampler = make_sampler(method, seed, n_real).set_params(
-            sampling_strategy={1: n_real + n_new}
-        )
-        made = sampler.fit_resample(X, y)[0][len(X) :]
+    sampler = make_sampler(method, seed, n_real).set_params(
+        sampling_strategy={1: n_real + n_new}
+    )
+    made = method_entry(method).resample(sampler, X, y)[0][len(X) :]
     return made, time.perf_counter() - start
 
 
@@ -95,7 +134,10 @@ def main():
     parser.add_argument(
         "--methods",
         nargs="+",
-        default=["real", "smote", "superpixel_both", "dcgan", "infogan", "featuregan"],
+        type=quality_method,
+        default=None,
+        help=f"{REAL!r} and study methods that make images (default: {REAL!r} "
+        "and every distinct sampler of the registry)",
     )
     parser.add_argument("--split", choices=["test", "val"], default="test")
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
@@ -113,7 +155,7 @@ def main():
 
     for seed in args.seeds:
         X, y = part_a_data(path, args.n_minority, seed)
-        for method in args.methods:
+        for method in args.methods or [REAL, *samplers()]:
             if (method, args.n_minority, seed) in done:
                 continue
             made, seconds = new_images(method, seed, X, y, len(real_eval), path)

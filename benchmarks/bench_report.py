@@ -15,7 +15,9 @@ import json
 from collections import defaultdict
 
 import numpy as np
-from _common import METHODS, RESULTS
+from _common import RESULTS
+
+from gansampler._registry import METHODS
 
 
 def load(part, name=None):
@@ -39,13 +41,17 @@ def group(rows, *keys):
     return out
 
 
-ORDER = METHODS
+def place(method):
+    """Where ``method`` comes in a table: its base's place in the registry
+    (gansampler._registry.METHODS), then its name; a name whose base the
+    registry does not hold (``real``, part C's floor) comes last."""
+    base = method.split("+")[0].partition("@")[0]
+    order = list(METHODS)
+    return (order.index(base) if base in order else len(order), method)
 
 
 def ordered(methods):
-    return sorted(
-        set(methods), key=lambda m: (ORDER.index(m) if m in ORDER else len(ORDER), m)
-    )
+    return sorted(set(methods), key=place)
 
 
 def table_a(rows, metric):
@@ -65,10 +71,10 @@ def table_a(rows, metric):
                 f"{cell([r[metric] for r in found])} ({seeds})" if found else ""
             )
         lines.append(f"| {m} | " + " | ".join(values) + " |")
-    full = cells.get(("none", "full"))
-    if full:
+    for m in ordered(m for m, n in cells if n == "full"):
+        full = cells[(m, "full")]
         lines.append(
-            f"\nFull training set: {metric} {cell([r[metric] for r in full])} "
+            f"\nFull training set, {m}: {metric} {cell([r[metric] for r in full])} "
             f"({len(full)} seeds)."
         )
     return "\n".join(lines)
@@ -85,9 +91,7 @@ def table_compare(new, old, metrics=("balanced_accuracy", "roc_auc")):
     for metric in metrics:
         header += [f"{metric} now", "before, same seeds", "before, all seeds"]
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
-    for method, n in sorted(
-        cells_new, key=lambda k: (k[1], ORDER.index(k[0]) if k[0] in ORDER else 99)
-    ):
+    for method, n in sorted(cells_new, key=lambda k: (k[1], place(k[0]))):
         found = cells_new[(method, n)]
         seeds = {r["seed"] for r in found}
         before = cells_old.get((method, n), [])

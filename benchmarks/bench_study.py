@@ -10,9 +10,12 @@ seed. Nothing is chosen on the test split. Each finished run is appended to a
 JSON-lines file at once, so an interrupted study keeps what it measured and a
 rerun skips what is there; ``bench_report.py`` turns the file into tables.
 
-Run by hand, one part at a time (part A with 7 methods, 5 sizes and 5 seeds
-takes about 1.5 hours on a 2-core CPU; the GAN samplers, ``--methods dcgan
-infogan``, about 2.5 minutes per run):
+Run by hand, one part at a time. ``--methods`` takes the study's method
+names (``gansampler.study``); without it, the methods that ``gansampler
+study`` runs by default (less ``threshold`` in part B, which has ten
+classes). The first study's 7 methods at 5 sizes and 5 seeds took about 1.5
+hours on a 2-core CPU; the GAN samplers, ``--methods dcgan infogan``, about
+2.5 minutes per run:
 
     python benchmarks/bench_study.py --part A --seeds 0 1 2 3 4
     python benchmarks/bench_study.py --part B --seeds 0 1 2 3 4
@@ -20,16 +23,17 @@ infogan``, about 2.5 minutes per run):
 
 ``--sampler-param transfer_scale=0.5`` gives the methods' sampler a setting
 other than its default, to measure it on the validation split; each result
-line records it.
+line records it. The seed (``--seeds``) and the method's ``@strategy``
+suffix set ``random_state`` and ``sampling_strategy``, so these are refused
+there.
 """
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
-from _common import METHODS, RESULTS, data_path, machine, provenance
+from _common import RESULTS, data_path, machine, provenance
 from imblearn.metrics import geometric_mean_score
 from sklearn.datasets import load_digits
 from sklearn.metrics import (
@@ -40,9 +44,10 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import train_test_split
 
+from gansampler._methods import with_sampler_params
 from gansampler._registry import METHODS as REGISTRY
 from gansampler.datasets import load_pneumoniamnist
-from gansampler.study import fit_method, parse_method
+from gansampler.study import default_methods, fit_method, parse_method
 
 N_MINORITY = (10, 25, 50, 100, 250)
 
@@ -77,26 +82,16 @@ def sampler_param(text):
 def set_sampler_params(methods, params):
     """Give the samplers of ``methods`` the settings ``params`` in the
     registry, for this process only (to measure a setting on validation).
-    Each setting is checked here, before the first run, by the sampler's
-    own parameter validation."""
-    for method in methods:
-        base = parse_method(method)["base"]
-        entry = REGISTRY[base]
-        if entry.sampler is None:
-            raise SystemExit(f"--sampler-param: {method!r} has no sampler")
-        valid = entry.sampler().get_params()
-        for name, value in params.items():
-            if name not in valid:
-                raise SystemExit(
-                    f"--sampler-param {name}={value!r}: {entry.sampler.__name__} "
-                    f"has no parameter {name!r}; its parameters are {sorted(valid)}"
-                )
-        merged = {**entry.params, **params}
-        try:
-            entry.sampler(**merged)._validate_params()
-        except ValueError as error:  # scikit-learn's InvalidParameterError
-            raise SystemExit(f"--sampler-param: {error}") from None
-        REGISTRY[base] = dataclasses.replace(entry, params=merged)
+    Each setting is checked before the first run by the library
+    (``with_sampler_params``): a misspelt name, a value out of range, and
+    ``random_state`` or ``sampling_strategy``, which each run sets from its
+    seed and the method's name, are refused. Returns the bases given them."""
+    try:
+        entries = with_sampler_params(methods, params)
+    except ValueError as error:
+        raise SystemExit(f"--sampler-param {error}") from None
+    REGISTRY.update(entries)
+    return set(entries)
 
 
 def part_a_data(path, n_minority, seed):
@@ -125,8 +120,9 @@ def part_b_data(X_train, y_train, seed):
     return X_train[keep], y_train[keep]
 
 
-def done_keys(path, sampler_params):
-    """The runs in ``path`` with these sampler settings, which a rerun skips."""
+def done_keys(path, sampler_params=None):
+    """The runs in ``path`` with these sampler settings (none by default),
+    as (method, size, seed): a rerun skips them."""
     if not path.exists():
         return set()
     with open(path) as f:
@@ -134,7 +130,7 @@ def done_keys(path, sampler_params):
     return {
         (r["method"], r["n_minority"], r["seed"])
         for r in rows
-        if r.get("sampler_params", {}) == sampler_params
+        if r.get("sampler_params", {}) == (sampler_params or {})
     }
 
 
@@ -143,7 +139,13 @@ def main():
     parser.add_argument("--part", choices=["A", "B"], required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--n-minority", type=int, nargs="+", default=list(N_MINORITY))
-    parser.add_argument("--methods", nargs="+", type=method_name, default=METHODS)
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        type=method_name,
+        default=None,
+        help="method names (default: those that gansampler study runs)",
+    )
     parser.add_argument("--data", default=None, help="path to pneumoniamnist.npz")
     parser.add_argument("--out", default=None, help="JSON-lines file of results")
     parser.add_argument(
@@ -171,26 +173,34 @@ def main():
         "recorded in each result line as sampler_params",
     )
     args = parser.parse_args()
-    sampler_params = dict(args.sampler_param)
-    if sampler_params:
-        set_sampler_params(args.methods, sampler_params)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = Path(args.out) if args.out else RESULTS / f"study_{args.part}.jsonl"
-    done = done_keys(out, sampler_params)
-    print(f"# {machine()} -> {out}", flush=True)
-
     if args.part == "A":
         path = data_path(args.data)
         X_test, y_test = load_pneumoniamnist(args.split, path)
+        classes = np.array([0, 1])
         classifier_params, gan_params = {}, {}
         sizes = list(args.n_minority) + (["full"] if args.reference else [])
     else:
         X_train_full, X_test, y_train_full, y_test = part_b_split()
+        classes = np.unique(y_train_full)
         # The defaults, as in part A: their training budgets follow the data
         # (issue 11), where part B once needed 30 epochs of batch 32 for the
         # classifier and 100 epochs of batch 32 for the GANs.
         classifier_params, gan_params = {}, {}
         sizes = ["tenth"] + (["full"] if args.reference else [])
+    # By default the methods that ``gansampler study`` runs, less threshold
+    # tuning where there are more than two classes.
+    study_methods = args.methods or default_methods(classes)
+    sampler_params = dict(args.sampler_param)
+    given = set_sampler_params(study_methods, sampler_params)
+
+    def settings(method):
+        """The sampler settings that ``method``'s runs have, and record."""
+        return sampler_params if parse_method(method)["base"] in given else {}
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out) if args.out else RESULTS / f"study_{args.part}.jsonl"
+    done = {False: done_keys(out), True: done_keys(out, sampler_params)}
+    print(f"# {machine()} -> {out}", flush=True)
 
     for n in sizes:
         for seed in args.seeds:
@@ -205,10 +215,11 @@ def main():
                     if n == "full"
                     else part_b_data(X_train_full, y_train_full, seed)
                 )
-            methods = args.reference_methods if n == "full" else args.methods
+            methods = args.reference_methods if n == "full" else study_methods
             for method in methods:
-                if (method, n, seed) in done:
+                if (method, n, seed) in done[bool(settings(method))]:
                     continue
+                given_params = settings(method)
                 clf, resample_s, fit_s, n_fit = run_one(
                     method, seed, X, y, classifier_params, gan_params
                 )
@@ -226,7 +237,7 @@ def main():
                     "balanced_accuracy": balanced_accuracy_score(y_test, pred),
                     "resample_s": resample_s,
                     "fit_s": fit_s,
-                    **({"sampler_params": sampler_params} if sampler_params else {}),
+                    **({"sampler_params": given_params} if given_params else {}),
                     **provenance(),
                 }
                 if args.part == "A":

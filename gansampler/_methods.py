@@ -7,6 +7,7 @@ docstring for the naming scheme.
 """
 
 import time
+from dataclasses import replace
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -61,9 +62,16 @@ def parse_method(method):
             parts["filter"] = _number(option[6:], method, "+filter", "neither")
         elif option.startswith("weighted"):
             parts["share"] = _number(option[8:], method, "+weighted", "both")
-        elif option in LOSSES and "classifier" not in parts:
+        elif option in LOSSES:
             # A classifier-only method's settings (loss, re-balancing) on
             # top of a sampler: m2m+logit_adjusted.
+            if "classifier" in parts:
+                raise ValueError(
+                    f"method {method!r}: only one loss suffix is allowed; got "
+                    f"+{parts['classifier']} and +{option}. Each of {list(LOSSES)} "
+                    "sets the classifier's loss or re-balancing (ldam_drw is LDAM "
+                    "with deferred re-weighting)."
+                )
             parts["classifier"] = option
         else:
             raise ValueError(f"unknown option {option!r} in method {method!r}.")
@@ -154,6 +162,59 @@ def make_sampler(method, seed, min_count, gan_params=None):
         filter_threshold=parts.get("filter"),
         gan_params=gan_params,
     )
+
+
+# The sampler settings that each run sets itself, and where to set them.
+RUN_SETTINGS = {
+    "random_state": "each run's seed, so that every seed draws its own "
+    "images; choose the seeds with --seeds",
+    "sampling_strategy": "the method's name; write it as its @strategy "
+    "suffix, such as {base}@0.5",
+    "filter_threshold": "the method's name; write it as its +filter suffix, "
+    "such as {base}+filter0.9",
+}
+
+
+def with_sampler_params(methods, params):
+    """The registry's entries of ``methods``, their samplers given the
+    settings ``params`` besides their own: to measure a setting other than
+    the default (``benchmarks/bench_study.py --sampler-param``).
+
+    Every setting is checked before any run: each method has a sampler that
+    takes it, with a value that the sampler's parameter validation accepts,
+    and it is not one that a run sets itself (:data:`RUN_SETTINGS`). Returns
+    ``{base: Method}``; the registry is left as it is.
+    """
+    entries = {}
+    for method in methods if params else ():
+        base = parse_method(method)["base"]
+        entry = METHODS[base]
+        for name, value in params.items():
+            setting = f"{name}={value!r}"
+            if name in RUN_SETTINGS:
+                where = RUN_SETTINGS[name].format(base=base)
+                raise ValueError(f"{setting}: {name} is set by {where}.")
+            if entry.sampler is None:
+                raise ValueError(
+                    f"{setting}: method {method!r} makes no new images, so it "
+                    "has no sampler to set; give sampler settings to methods "
+                    "with samplers only."
+                )
+            valid = set(entry.sampler().get_params()) - set(RUN_SETTINGS)
+            if name not in valid:
+                raise ValueError(
+                    f"{setting}: {entry.sampler.__name__} (method {method!r}) "
+                    f"has no parameter {name!r}; its parameters are "
+                    f"{sorted(valid)}."
+                )
+        merged = {**entry.params, **params}
+        try:
+            entry.sampler(**merged)._validate_params()
+        except ValueError as error:  # scikit-learn's InvalidParameterError
+            setting = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            raise ValueError(f"{setting}: {error}") from None
+        entries[base] = replace(entry, params=merged)
+    return entries
 
 
 def fit_method(method, seed, X, y, classifier_params=None, gan_params=None):

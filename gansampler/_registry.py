@@ -91,8 +91,8 @@ class Method:
             Its ``sampling_strategy``.
         min_count : int or None, default=None
             The smallest class's count: a sampler that draws between
-            neighbours gets ``k_neighbors`` lowered to fit it. None keeps the
-            sampler's default.
+            neighbours gets ``k_neighbors`` (its default, or the entry's
+            ``params``) lowered to fit it. None keeps the sampler's default.
         filter_threshold : float or None, default=None
             Its ``filter_threshold``, where given.
         gan_params : dict or None, default=None
@@ -105,8 +105,10 @@ class Method:
         if filter_threshold is not None:
             params["filter_threshold"] = filter_threshold
         if self.neighbours and min_count is not None:
-            # Their default, 5, or one fewer than the smallest class has.
-            params["k_neighbors"] = min(5, min_count - 1)
+            # Their default, 5 (or the entry's own), or one fewer than the
+            # smallest class has.
+            wanted = self.params.get("k_neighbors", 5)
+            params["k_neighbors"] = min(wanted, min_count - 1)
         gan_params = (gan_params or {}) if self.gan else {}
         return self.sampler(**params, **gan_params)
 

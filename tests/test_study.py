@@ -342,6 +342,45 @@ CLASSIFIER_METHODS = {
 }
 
 
+def test_one_loss_suffix_names_the_two_given():
+    # Issue 33: the second suffix was called unknown.
+    message = r"only one loss suffix is allowed; got \+logit_adjusted and \+ldam"
+    with pytest.raises(ValueError, match=message):
+        parse_method("superpixel+logit_adjusted+ldam")
+    with pytest.raises(ValueError, match=r"got \+ldam and \+drw.*ldam_drw is"):
+        parse_method("m2m+ldam+drw")
+
+
+def test_sampler_settings_are_checked_before_any_run():
+    # bench_study.py --sampler-param: issue 33 found random_state accepted,
+    # and then one sampler seed for every seed, and sampling_strategy
+    # silently overriding the method's @strategy. Each names what sets it.
+    from gansampler._methods import with_sampler_params
+    from gansampler._registry import METHODS
+
+    for setting, where in [
+        ({"random_state": 7}, "random_state=7: random_state is set by each run's "),
+        ({"random_state": 7}, "choose the seeds with --seeds"),
+        ({"sampling_strategy": 0.5}, "@strategy suffix, such as superpixel@0.5"),
+        ({"filter_threshold": 0.9}, r"\+filter suffix, such as superpixel\+filter"),
+        ({"mode": "nope"}, r"mode='nope': The 'mode' parameter of Superpixel"),
+        ({"transfer_scale": 0.5}, "SuperpixelSampler .* no parameter 'transfer_scale'"),
+    ]:
+        with pytest.raises(ValueError, match=where):
+            with_sampler_params(["superpixel@0.8"], setting)
+    with pytest.raises(ValueError, match="method 'none' makes no new images"):
+        with_sampler_params(["variance_transfer", "none"], {"transfer_scale": 0.5})
+    entries = with_sampler_params(["variance_transfer@0.8+cw"], {"transfer_scale": 2})
+    assert METHODS["variance_transfer"].params == {}  # the registry is as it was
+    sampler = entries["variance_transfer"].build(3, 0.8)
+    assert (sampler.random_state, sampler.sampling_strategy) == (3, 0.8)
+    assert sampler.transfer_scale == 2
+    # A sampler that draws between neighbours keeps a k_neighbors it is
+    # given, lowered to fit the smallest class as its default is.
+    smote = with_sampler_params(["featuresmote"], {"k_neighbors": 3})["featuresmote"]
+    assert [smote.build(0, min_count=c).k_neighbors for c in (10, 3)] == [3, 2]
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_each_loss_and_rebalancing_is_a_method(small):
     from gansampler.study import fit_method
