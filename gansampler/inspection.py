@@ -4,6 +4,8 @@
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -19,6 +21,9 @@ BATCH_SIZE = 64
 # benchmarks/bench_grad_cam.py, 16 steps localised no better and 4 worse.
 PATH_STEPS = 8
 
+
+# Classifiers that predict with a fitted ``estimator_`` and a cut of their own.
+_CUTS = (FixedThresholdClassifier, TunedThresholdClassifierCV)
 
 # Layers that shrink a map without computing new features: never one of the
 # default layers (the layers before them are).
@@ -147,12 +152,16 @@ def _check_spatial(module, chosen, activation, layout, by_default):
 
 
 def _fitted_cnn(classifier):
-    """The fitted CNNClassifier that makes ``classifier``'s predictions:
-    itself, a ResampledClassifier's ``classifier_``, or the last step of a
-    Pipeline whose other steps are samplers (they do nothing at predict
-    time, so the images reach that step as they are)."""
-    estimator, name = classifier, "classifier"
-    while not hasattr(estimator, "module_"):
+    """The fitted CNNClassifier that makes ``classifier``'s predictions
+    (itself, a ResampledClassifier's ``classifier_``, a threshold
+    classifier's ``estimator_``, a FrozenEstimator's ``estimator``, or the
+    last step of a Pipeline whose other steps are samplers, which do nothing
+    at predict time), and whether a threshold classifier moves the cut
+    between the classes on the way."""
+    from .neural_network import CNNClassifier
+
+    estimator, name, cut = classifier, "classifier", False
+    while not isinstance(estimator, CNNClassifier):
         steps = getattr(estimator, "steps", None)
         if isinstance(steps, list) and steps:
             others = [
@@ -167,21 +176,24 @@ def _fitted_cnn(classifier):
                     f"{name}[-1] and X transformed by {name}[:-1]."
                 )
             estimator, name = steps[-1][1], f"{name}[-1]"
-            continue
-        check_is_fitted(estimator)
-        if not hasattr(estimator, "classifier_"):
-            break
-        estimator, name = estimator.classifier_, f"{name}.classifier_"
-    from .neural_network import CNNClassifier
-
-    if not isinstance(estimator, CNNClassifier):
-        raise ValueError(
-            f"grad_cam needs a CNNClassifier, a ResampledClassifier or a "
-            f"Pipeline that ends in one; {name} is a "
-            f"{type(estimator).__name__}, which has no network to explain."
-        )
+        elif isinstance(estimator, FrozenEstimator):
+            estimator, name = estimator.estimator, f"{name}.estimator"
+        else:
+            check_is_fitted(estimator)
+            if isinstance(estimator, _CUTS):
+                estimator, name, cut = estimator.estimator_, f"{name}.estimator_", True
+            elif hasattr(estimator, "classifier_"):
+                estimator, name = estimator.classifier_, f"{name}.classifier_"
+            else:
+                raise ValueError(
+                    "grad_cam needs a CNNClassifier, or a fitted "
+                    "ResampledClassifier, threshold classifier, FrozenEstimator "
+                    f"or Pipeline of samplers that ends in one; {name} is a "
+                    f"{type(estimator).__name__}, which has no network to "
+                    "explain. Pass the fitted CNNClassifier that it holds."
+                )
     check_is_fitted(estimator, "module_")
-    return estimator
+    return estimator, cut
 
 
 class _Recorder:
@@ -270,16 +282,22 @@ def grad_cam(classifier, X, target=None, layer=None):
 
     Parameters
     ----------
-    classifier : CNNClassifier, ResampledClassifier or Pipeline
+    classifier : CNNClassifier or an estimator that predicts with one
         A fitted CNNClassifier (any architecture with a convolutional
-        layer), or a fitted estimator that predicts with one: a
-        ResampledClassifier (its ``classifier_`` is explained) or an
-        imbalanced-learn Pipeline of samplers ending in a CNNClassifier.
+        layer), or the fitted estimator a user has where it passes the images
+        to one as they are, which is then explained: a ResampledClassifier
+        (its ``classifier_``), an imbalanced-learn Pipeline of samplers
+        ending in a CNNClassifier, a FrozenEstimator, or scikit-learn's
+        TunedThresholdClassifierCV and FixedThresholdClassifier (their
+        ``estimator_``; they move the cut between the classes, not the
+        logits that the maps follow). Another meta-estimator is refused:
+        pass the fitted CNNClassifier it holds.
     X : array-like of shape (n, H, W), (n, H, W, C) or (n, D)
         Images like the training images.
     target : label, array-like of shape (n,) or None, default=None
         The class whose evidence to show, one for all images or one per
-        image; ``None`` shows each image's predicted class.
+        image; ``None`` shows each image's predicted class (after a
+        threshold classifier's cut).
     layer : str, torch.nn.Module or None, default=None
         A layer, by its name in ``classifier.module_.named_modules()`` (for
         example ``"features.layer3"`` of a ResNet) or as the module, gives
@@ -353,7 +371,10 @@ def grad_cam(classifier, X, target=None, layer=None):
     >>> grad_cam(clf, X[:3], target=1).shape
     (3, 16, 16)
     """
-    classifier = _fitted_cnn(classifier)
+    cnn, cut = _fitted_cnn(classifier)
+    if target is None and cut:
+        target = classifier.predict(X)  # the class predicted after the cut
+    classifier = cnn
     X, layout = validate_images(classifier, X, reset=False)
     images = images_to_tensor(X, layout)
     module = classifier.module_

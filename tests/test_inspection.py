@@ -6,8 +6,14 @@ import pytest
 import torch
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import Pipeline
+from sklearn.ensemble import BaggingClassifier
 from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    FixedThresholdClassifier,
+    TunedThresholdClassifierCV,
+)
 from sklearn.preprocessing import FunctionTransformer
 
 from gansampler import CNNClassifier, ResampledClassifier
@@ -214,6 +220,37 @@ def test_estimators_that_hold_a_cnn(digits_imbalanced):
         grad_cam(linear, flat[:3])
     with pytest.raises(NotFittedError, match="CNNClassifier"):
         grad_cam(CNNClassifier(), X[:3])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_threshold_classifiers_are_explained_through_their_estimator(
+    digits_imbalanced,
+):
+    # Issue 33: grad_cam said that a fitted TunedThresholdClassifierCV around
+    # a CNNClassifier had no network. One epoch and two folds keep the three
+    # fits quick: this tests which network is explained, not the maps.
+    X, y = digits_imbalanced
+    cnn = CNNClassifier(n_epochs=1, random_state=0)
+    tuned = TunedThresholdClassifierCV(cnn, cv=2).fit(X, y)
+    np.testing.assert_array_equal(
+        grad_cam(tuned, X[:3], target=1), grad_cam(tuned.estimator_, X[:3], target=1)
+    )
+    # A fitted network frozen inside; with no target, the maps show the class
+    # predicted after the cut, which a cut of 0 makes class 1 everywhere.
+    fitted = tuned.estimator_
+    fixed = FixedThresholdClassifier(FrozenEstimator(fitted), threshold=0.0)
+    fixed.fit(X, y)
+    zeros = X[fitted.predict(X) == 0][:3]
+    assert len(zeros) == 3 and (fixed.predict(zeros) == 1).all()
+    np.testing.assert_array_equal(
+        grad_cam(fixed, zeros), grad_cam(fitted, zeros, target=1)
+    )
+    with pytest.raises(NotFittedError, match="TunedThresholdClassifierCV"):
+        grad_cam(TunedThresholdClassifierCV(cnn), X[:3])
+    flat = X.reshape(len(X), -1)
+    bagging = BaggingClassifier(LogisticRegression(), n_estimators=2).fit(flat, y)
+    with pytest.raises(ValueError, match="BaggingClassifier.*Pass the fitted"):
+        grad_cam(bagging, flat[:3])
 
 
 def test_plot_cam_overlays_each_map(fitted):
