@@ -13,13 +13,13 @@ from .._docstrings import fill_doc
 from .._filtering import FILTER_TEXT
 from .._validation import plain
 from ..base import BaseImageSampler
+from ._docs import NETWORK_TEXT
 from ._features.docs import FEATURE_TEXT
 from ._features.generator import SPACE_ONLY_CONSTRAINTS, FeatureSpaceGenerator
-from ._gan.docs import GAN_TEXT
 from ._mixins import FeatureSpaceMixin
 
 
-@fill_doc(GAN_TEXT, FEATURE_TEXT, FILTER_TEXT)
+@fill_doc(NETWORK_TEXT, FEATURE_TEXT, FILTER_TEXT)
 class FeatureSMOTESampler(FeatureSpaceMixin, BaseImageSampler):
     """Oversample with SMOTE in a learned feature space.
 

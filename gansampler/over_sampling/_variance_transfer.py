@@ -11,13 +11,13 @@ from sklearn.utils._param_validation import Interval
 from .._docstrings import fill_doc
 from .._filtering import FILTER_TEXT
 from ..base import BaseImageSampler
+from ._docs import NETWORK_TEXT
 from ._features.docs import FEATURE_TEXT
 from ._features.generator import SPACE_ONLY_CONSTRAINTS, FeatureSpaceGenerator
-from ._gan.docs import GAN_TEXT
 from ._mixins import FeatureSpaceMixin
 
 
-@fill_doc(GAN_TEXT, FEATURE_TEXT, FILTER_TEXT)
+@fill_doc(NETWORK_TEXT, FEATURE_TEXT, FILTER_TEXT)
 class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
     """Oversample by adding a larger class's variation to minority images.
 
@@ -30,9 +30,10 @@ class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
     a random image's deviation from its class centre, drawn from the classes
     larger than the one made, times ``transfer_scale``; the decoder turns
     the change into a change of the real image (``decoding="residual"``).
-    After the feature transfer of Yin et al. [1]_ and the feature space
-    augmentation of Chu et al. [2]_, which carry the variation of the
-    classes with many images over to those with few.
+    The closest published methods are feature hallucination (Hariharan and
+    Girshick [1]_), whose analogies this completes linearly, and RSG (Wang
+    et al. [2]_): they too carry the variation of classes with many images
+    over to classes with few. The Notes say how it differs from each.
 
     Images under 8 pixels a side and tabular rows have no encoder: the
     deviations are then added to the values themselves, and the results
@@ -106,20 +107,48 @@ class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
 
     Notes
     -----
-    Yin et al. keep only the leading principal directions of the donor
-    classes' variation, and Chu et al. separate class-generic from
-    class-specific features; this sampler adds the deviation whole, and
-    relies on the encoder's training to keep class identity in the
-    direction that the deviations of one class share little of. A fit that
+    How it differs from the methods it is closest to:
+
+    - Feature hallucination [1]_ completes an analogy learned between the
+      base classes: a multilayer perceptron, trained on pairs of k-means
+      centroids of two base classes whose differences point the same way,
+      maps a novel class's example ``x`` and two centroids ``a``, ``b`` of a
+      base class to a new example, ``x`` moved as ``a`` is to ``b``. This
+      sampler completes that analogy linearly, ``x + (b - a)``, with a donor
+      class's mean for ``a`` and one of its images for ``b``: there is no
+      generator to learn, and no base classes apart from those resampled.
+    - RSG [2]_ is a module inside a CNN, at work from a set epoch of its
+      training on: a frequent class's feature map minus the nearest of
+      several learned centres of its class goes through a learned
+      convolution and is added to a rare class's feature map, with a loss
+      that keeps its length and turns it along the rare sample's own
+      deviation. Here there is one centre per class, the mean, no
+      transformation and no loss of its own; the encoder is trained before
+      the classifier and apart from it, and the new features are decoded
+      into images that any classifier can be given.
+    - Feature transfer (Yin et al. [3]_) adds a regular class's deviation,
+      projected on its leading principal directions, to an
+      under-represented class's centre, where this sampler adds the whole
+      deviation to a real image. Feature space augmentation (Chu et al.
+      [4]_) joins a rare image's class-specific features, split off with
+      class activation maps, to a frequent image's class-generic ones; this
+      sampler splits nothing.
+
+    It relies on the encoder's training to keep class identity in the
+    directions that the deviations of one class share little of. A fit that
     fails or is interrupted leaves the sampler unfitted; the fitted networks
     rest on the CPU.
 
     References
     ----------
-    .. [1] X. Yin, X. Yu, K. Sohn, X. Liu and M. Chandraker, "Feature
+    .. [1] B. Hariharan and R. Girshick, "Low-shot visual recognition by
+       shrinking and hallucinating features", ICCV 2017.
+    .. [2] J. Wang, T. Lukasiewicz, X. Hu, J. Cai and Z. Xu, "RSG: A simple
+       but effective module for learning imbalanced datasets", CVPR 2021.
+    .. [3] X. Yin, X. Yu, K. Sohn, X. Liu and M. Chandraker, "Feature
        transfer learning for face recognition with under-represented data",
        CVPR 2019.
-    .. [2] P. Chu, X. Bian, S. Liu and H. Ling, "Feature space augmentation
+    .. [4] P. Chu, X. Bian, S. Liu and H. Ling, "Feature space augmentation
        for long-tailed data", ECCV 2020.
 
     Examples

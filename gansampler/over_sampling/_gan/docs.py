@@ -1,8 +1,12 @@
 """Parameter and attribute entries that the GAN samplers share, written once.
 
 A sampler's docstring names the entries it takes (``{latent_dim, loss}``)
-and :func:`gansampler._docstrings.fill_doc` fills them in.
+and :func:`gansampler._docstrings.fill_doc` fills them in. The entries of
+every sampler that trains networks (``image_shape``, ``device``) come from
+``over_sampling/_docs.py``.
 """
+
+from .._docs import NETWORK_TEXT
 
 GAN_TEXT = """
     sampling_strategy : float, str, dict or callable, default="auto"
@@ -74,15 +78,6 @@ GAN_TEXT = """
     checkpoint_every : int, default=10
         Epochs between checkpoints.
 
-    image_shape : tuple of int or None, default=None
-        ``(H, W)`` or ``(H, W, C)`` of flat 2-D input. Without it, flat rows
-        of a square number of features are square grayscale images and other
-        rows are tabular data.
-
-    device : {"auto", "cpu", "cuda"}, "cuda:N" or torch.device, default="auto"
-        Where to train. ``"auto"`` uses CUDA when available. Mixed precision
-        (bfloat16) is used on CUDA only.
-
     random_state : int, RandomState instance or None, default=None
         Seeds the networks' weights, the batches, the noise and the
         augmentation. The same integer gives bit-identical output on CPU.
@@ -120,3 +115,5 @@ GAN_TEXT = """
     n_features_in_ : int
         Pixel values per image.
 """
+# The GAN samplers take the entries of every sampler that trains networks too.
+GAN_TEXT += NETWORK_TEXT
