@@ -17,6 +17,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.utils._param_validation import Interval
 
 from ._registry import METHODS
+from .neural_network._losses import prior_corrections
 
 # The classifier-only methods that a sampler's name can take as an option
 # (``m2m+ldam_drw``): those that set the classifier's loss or re-balancing.
@@ -53,7 +54,9 @@ def parse_method(method):
         # A float strategy is the minority's count over the majority's, as
         # imbalanced-learn reads it.
         parts["strategy"] = _number(strategy, method, "@", "right")
-    for option in options:
+    for i, option in enumerate(options):
+        if option in options[:i]:
+            raise ValueError(f"method {method!r}: +{option} is given twice.")
         if option == "cw":
             parts["class_weight"] = "balanced"
         elif option == "threshold":
@@ -109,7 +112,33 @@ def parse_method(method):
             "ResampledClassifier would interpolate uint8 pixels, which wrap "
             "around; use featuresmote."
         )
+    _refuse_stacked_corrections(method, entry, parts)
     return parts
+
+
+def _refuse_stacked_corrections(method, entry, parts):
+    """Refuse a name whose classifier would correct for the class prior
+    twice (CNNClassifier would warn; a study run must not measure it)."""
+    settings = dict(entry.classifier)
+    if "classifier" in parts:
+        settings.update(METHODS[parts["classifier"]].classifier)
+    settings.update(
+        {"class_weight": parts["class_weight"]} if "class_weight" in parts else {}
+    )
+    also = (
+        ["+weighted (ResampledClassifier's class weights)"] if "share" in parts else []
+    )
+    found = also + prior_corrections(
+        settings.get("loss", "cross_entropy"),
+        settings.get("class_weight"),
+        settings.get("rebalance"),
+    )
+    if len(found) > 1:
+        raise ValueError(
+            f"method {method!r}: {' and '.join(found)} each correct for the class "
+            "prior, and together would correct for it twice; keep one of them "
+            "(the user guide's 'Corrections of the prior')."
+        )
 
 
 def _number(text, method, option, closed):

@@ -351,6 +351,29 @@ def test_one_loss_suffix_names_the_two_given():
         parse_method("m2m+ldam+drw")
 
 
+@pytest.mark.parametrize(
+    "method, named",
+    [
+        ("logit_adjusted+cw", "loss='logit_adjusted' and class_weight='balanced'"),
+        ("drw+cw", "class_weight='balanced' and rebalance='reweight'"),
+        ("superpixel+weighted0.25+drs", r"\+weighted .* and rebalance='resample'"),
+        ("m2m+logit_adjusted+cw", "loss='logit_adjusted' and class_weight='balanced'"),
+    ],
+)
+def test_corrections_of_the_prior_that_stack_are_refused(method, named):
+    # Issue 33: the study accepted logit_adjusted+cw, which corrects twice.
+    with pytest.raises(ValueError, match=f"{named} each correct for the class"):
+        parse_method(method)
+    # Those that do not stack stay: the paper's pairings and threshold tuning.
+    for fine in ("ldam_drw", "focal+cw", "threshold+cw", "crt", "m2m+ldam_drw"):
+        parse_method(fine)
+
+
+def test_an_option_given_twice_is_refused():
+    with pytest.raises(ValueError, match=r"\+cw is given twice"):
+        parse_method("superpixel+cw+cw")
+
+
 def test_sampler_settings_are_checked_before_any_run():
     # bench_study.py --sampler-param: issue 33 found random_state accepted,
     # and then one sampler seed for every seed, and sampling_strategy
