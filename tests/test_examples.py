@@ -116,6 +116,9 @@ def test_the_recipe_grid_builds():
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid
 
+    from gansampler import CNNClassifier
+    from gansampler.neural_network._losses import prior_corrections
+
     guide = (ROOT / "docs" / "user_guide.rst").read_text()
     section = guide.split(".. _recipe:", 1)[1]
     marker = "every image layout; imbalanced-learn's need flat rows)::\n\n"
@@ -124,9 +127,15 @@ def test_the_recipe_grid_builds():
     namespace = {}
     exec(textwrap.dedent(block), namespace)
     grid = ParameterGrid(namespace["param_grid"])
-    # 3 weighted shares, variance transfer at a weighted share, 2 losses x 2
-    # re-balancings, threshold tuning, 3 samplers.
-    assert len(grid) == 12
+    # 3 weighted shares, variance transfer at a weighted share, the
+    # logit-adjusted loss, LDAM with and without DRW, threshold tuning, 3
+    # samplers.
+    assert len(grid) == 11
     for params in grid:
-        clone(namespace["pipe"]).set_params(**params)
+        pipe = clone(namespace["pipe"]).set_params(**params)
+        # No candidate corrects for the class prior twice (issue 33).
+        model = pipe.named_steps["model"]
+        if isinstance(model, CNNClassifier):
+            found = prior_corrections(model.loss, model.class_weight, model.rebalance)
+            assert len(found) <= 1, params
     assert namespace["search"].estimator is namespace["pipe"]
