@@ -23,12 +23,18 @@ from .._torch import (
     usable_device,
 )
 from .._validation import plain
+from .._warnings import warn
 from ..base import BaseImageSampler
 from ._features.generator import extractor_network
 
 # The L2 radius of the random start, as a share of the images' range of
 # values: the paper's 0.5 for images in [0, 1].
 RANDOM_START = 0.5
+
+# M2mSampler warns when fewer than this share of a class's new images are
+# translations: most of them are then copies of real images, and the sampler
+# has acted mostly as random oversampling.
+FEW_TRANSLATIONS = 0.5
 
 
 @fill_doc(FILTER_TEXT)
@@ -42,7 +48,8 @@ class M2mSampler(BaseImageSampler):
     ``penalty``, away from the seed's class. The image is kept when the
     classifier gives it at least ``acceptance_threshold`` for the class
     wanted; otherwise a real image of that class is repeated in its place,
-    so every class still gets its count. The new images keep the seed's
+    so every class still gets its count (``fit_resample`` warns when most of
+    a class's new images are such copies). The new images keep the seed's
     variety (pose, contrast, anatomy, noise) and carry the small changes that
     the classifier reads as the smaller class, which few real images cannot
     show on their own.
@@ -156,11 +163,20 @@ class M2mSampler(BaseImageSampler):
     >>> X = X.reshape(-1, 8, 8)
     >>> keep = (y == 0) | (np.arange(len(y)) < 60)
     >>> X, y = X[keep], y[keep]
-    >>> # A short classifier keeps the example quick.
-    >>> sampler = M2mSampler(classifier=CNNClassifier(n_epochs=5), random_state=0)
+    >>> # A short classifier keeps the example quick. At the paper's step and
+    >>> # seed rule an 8x8 digit is not translated (every new image would be
+    >>> # a copy, and a warning would say so): longer steps, every seed.
+    >>> sampler = M2mSampler(
+    ...     classifier=CNNClassifier(n_epochs=10, random_state=0),
+    ...     step_size=0.5,
+    ...     seed_beta=0.0,
+    ...     random_state=0,
+    ... )
     >>> X_res, y_res = sampler.fit_resample(X, y)
     >>> np.bincount(y_res) == np.bincount(y).max()
     array([ True,  True])
+    >>> bool(sampler.acceptance_rate_[1] > 0.5)
+    True
     """
 
     _parameter_constraints = {
@@ -211,7 +227,68 @@ class M2mSampler(BaseImageSampler):
     def _fit_resample(self, X, y):
         X_res, y_res = super()._fit_resample(X, y)
         self.acceptance_rate_ = dict(self._generator.acceptance)
+        few = {
+            label: tally
+            for label, tally in self._generator.tally.items()
+            if tally.kept < FEW_TRANSLATIONS * tally.drawn
+        }
+        if few:
+            warn(few_translations_message(self, few))
         return X_res, y_res
+
+
+def few_translations_message(sampler, few):
+    """What M2mSampler did instead of translating, per class, and what
+    raises the share of translations."""
+    parts = []
+    for label, t in few.items():
+        why = (
+            f"seed_beta={sampler.seed_beta} let {t.lucky} of {t.drawn} seeds "
+            f"through, and {t.passed} of {t.drawn} translations reached "
+            f"acceptance_threshold={sampler.acceptance_threshold}"
+            if t.seeded
+            else "no class is larger, so none gives seeds"
+        )
+        parts.append(
+            f"class {label!r}, {t.drawn - t.kept} of its {t.drawn} new images "
+            f"are copies of real ones ({why})"
+        )
+    seeded = [t for t in few.values() if t.seeded]
+    by_seed = any(t.lucky < FEW_TRANSLATIONS * t.drawn for t in seeded)
+    by_threshold = any(t.passed < FEW_TRANSLATIONS * t.drawn for t in seeded)
+    if seeded and not (by_seed or by_threshold):  # each halves the other
+        by_seed = by_threshold = True
+    changes = []
+    if by_seed:
+        changes.append(
+            "lower seed_beta (a seed of a class d images larger passes with "
+            "probability 1 - seed_beta ** d; seed_beta=0 lets every seed through)"
+        )
+    if by_threshold:
+        changes.append(
+            "raise step_size or n_steps, lower acceptance_threshold, or give a "
+            "classifier trained longer, so that more translations reach the "
+            "threshold"
+        )
+    advice = f" To translate more, {'; '.join(changes)}." if changes else ""
+    return (
+        "M2mSampler kept few translations and repeated real images in their "
+        f"place, as random oversampling does: for {'; for '.join(parts)}."
+        f"{advice} It warns "
+        f"when fewer than {FEW_TRANSLATIONS:.0%} of a class's new images are "
+        "translations; acceptance_rate_ holds each class's share."
+    )
+
+
+@dataclass
+class Tally:
+    """What became of the images drawn for one class."""
+
+    drawn: int = 0
+    kept: int = 0  # translations kept; the rest are repeated real images
+    lucky: int = 0  # draws whose seed the seed rule let through
+    passed: int = 0  # translations that reached acceptance_threshold
+    seeded: bool = True  # False when no class is larger
 
 
 @dataclass
@@ -229,8 +306,8 @@ class Translation(Generator):
 
     def __init__(self, sampler):
         self.sampler = sampler
-        # Translations kept and images drawn, per label, over every draw.
-        self.kept, self.drawn = {}, {}
+        # What became of the images drawn, per label, over every draw.
+        self.tally = {}
 
     def fit(self, training):
         sampler = self.sampler
@@ -267,28 +344,28 @@ class Translation(Generator):
         for index in np.unique(class_index):
             rows = torch.from_numpy(np.flatnonzero(class_index == index))
             own = real if real is not None else self.images[self.targets == index]
-            made[rows], kept = self._class(int(index), len(rows), own, rng)
             label = plain(self.fitted.classes_[index])
-            self.kept[label] = self.kept.get(label, 0) + kept
-            self.drawn[label] = self.drawn.get(label, 0) + len(rows)
+            tally = self.tally.setdefault(label, Tally())
+            made[rows] = self._class(int(index), len(rows), own, rng, tally)
         return made
 
     @property
     def acceptance(self):
         """The share of translations among the images drawn, per label."""
-        return {label: self.kept[label] / self.drawn[label] for label in self.kept}
+        return {label: t.kept / t.drawn for label, t in self.tally.items()}
 
-    def _class(self, index, n_samples, own, rng):
-        """``n_samples`` images of class ``index`` and how many are
-        translations."""
+    def _class(self, index, n_samples, own, rng, tally):
+        """``n_samples`` images of class ``index``, counted in ``tally``."""
         s = self.sampler
+        tally.drawn += n_samples
         # The weight of a seed of each class: 1 - beta ** (how much larger).
         larger = np.clip(self.counts - self.counts[index], 0, None)
         weight = 1.0 - s.seed_beta ** larger.astype(np.float64)
         per_image = weight[self.targets]
         repeats = own[torch.from_numpy(rng.randint(len(own), size=n_samples))]
         if per_image.sum() == 0:  # no larger class: nothing to translate from
-            return repeats, 0
+            tally.seeded = False
+            return repeats
         seeds = rng.choice(
             len(per_image), size=n_samples, p=per_image / per_image.sum()
         )
@@ -297,8 +374,12 @@ class Translation(Generator):
         target = torch.full((n_samples,), int(self.columns[index]))
         seed_columns = self.columns[torch.from_numpy(self.targets[seeds])]
         moved, proba = self._translate(start, target, seed_columns)
-        kept = torch.from_numpy(lucky) & (proba >= s.acceptance_threshold)
-        return torch.where(kept.view(-1, 1, 1, 1), moved, repeats), int(kept.sum())
+        passed = proba >= s.acceptance_threshold
+        kept = torch.from_numpy(lucky) & passed
+        tally.lucky += int(lucky.sum())
+        tally.passed += int(passed.sum())
+        tally.kept += int(kept.sum())
+        return torch.where(kept.view(-1, 1, 1, 1), moved, repeats)
 
     def _random_start(self, seeds, rng):
         """``seeds`` moved by Gaussian noise of a fixed L2 norm, in range."""
