@@ -334,11 +334,9 @@ CLASSIFIER_METHODS = {
     "crt": {"rebalance": "retrain_head"},
     "ldam_drw": {"loss": "ldam", "rebalance": "reweight"},
     "focal+cw": {"loss": "focal", "class_weight": "balanced"},
-    "ldam_drw+cw": {
-        "loss": "ldam",
-        "rebalance": "reweight",
-        "class_weight": "balanced",
-    },
+    # LDAM with class weights from the start (the paper's LDAM-RW); with DRW
+    # on top the weights would correct twice, and the name is refused.
+    "ldam+cw": {"loss": "ldam", "class_weight": "balanced"},
 }
 
 
