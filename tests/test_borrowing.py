@@ -165,12 +165,18 @@ def test_m2m_warns_when_most_new_images_are_copies(few_digits):
     assert "seed_beta=0.999 let 0 of 16 seeds through" in message
     assert "translations reached acceptance_threshold=0.9" in message
     assert all(name in message for name in ("lower seed_beta", "raise step_size"))
+    assert "The paper's step_size=0.1 and seed_beta=0.999 translate few" in message
     assert warning.filename == __file__
+    # Every seed let through: only the threshold fell short, and only its
+    # settings are named.
+    sampler.set_params(classifier=FrozenEstimator(sampler.classifier_), seed_beta=0)
+    with pytest.warns(UserWarning, match="M2mSampler kept few") as got:
+        sampler.fit_resample(X, y)
+    message = str(got[-1].message)
+    assert "seed_beta=0 let 16 of 16 seeds through" in message
+    assert "raise step_size" in message and "lower seed_beta" not in message
     # A class that no class outnumbers has nothing to translate from.
-    sampler.set_params(
-        classifier=FrozenEstimator(sampler.classifier_),
-        sampling_strategy={0: 30, 1: 24},
-    )
+    sampler.set_params(sampling_strategy={0: 30, 1: 24})
     with pytest.warns(UserWarning, match="M2mSampler kept few") as got:
         sampler.fit_resample(X, y)
     message = str(got[-1].message)
