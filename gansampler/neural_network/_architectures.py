@@ -229,22 +229,9 @@ def _check_output(module, shape, width, built, kind="logits"):
         )
 
 
-def build_network(
-    architecture,
-    n_channels,
-    n_classes,
-    height,
-    width,
-    mean,
-    std,
-    *,
-    weights=None,
-    trainable_stages="all",
-    max_side=64,
-    normalization="auto",
-    cosine_scale=None,
-):
-    """Build the :class:`ImageNetwork` for ``architecture``.
+def build_network(architecture, *args, cosine_scale=None, **kwargs):
+    """Build the :class:`ImageNetwork` for ``architecture``; ``args`` and
+    ``kwargs`` are :func:`_build`'s.
 
     ``architecture`` is a built-in name, a backbone name, a callable
     ``architecture(n_channels, n_classes)`` or a :class:`torch.nn.Module`.
@@ -253,19 +240,7 @@ def build_network(
     user's module) asks for ImageNet's. With ``cosine_scale``, the head is
     a :class:`CosineHead` of that scale rather than a linear one.
     """
-    network = _build(
-        architecture,
-        n_channels,
-        n_classes,
-        height,
-        width,
-        mean,
-        std,
-        weights,
-        trainable_stages,
-        max_side,
-        normalization,
-    )
+    network = _build(architecture, *args, **kwargs)
     if cosine_scale is None:
         return network
     if not isinstance(network.head, nn.Linear):
@@ -288,10 +263,11 @@ def _build(
     width,
     mean,
     std,
-    weights,
-    trainable_stages,
-    max_side,
-    normalization,
+    *,
+    weights=None,
+    trainable_stages="all",
+    max_side=64,
+    normalization="auto",
 ):
     pretrained = weights is not None or isinstance(architecture, nn.Module)
     if normalization == "imagenet" or (normalization == "auto" and pretrained):
