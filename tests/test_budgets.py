@@ -14,7 +14,7 @@ from sklearn.model_selection import cross_validate, train_test_split
 from gansampler import CNNClassifier, DCGANSampler, FeatureGANSampler, InfoGANSampler
 from gansampler._torch import minibatches
 from gansampler._training import Budget, warn_if_unconverged
-from gansampler.neural_network import _fit
+from gansampler.neural_network import _train
 from gansampler.over_sampling._gan.steps import warn_if_discriminator_wins
 
 RNG = np.random.RandomState(0)
@@ -38,9 +38,9 @@ def test_cnn_auto_budget_follows_the_data(n_samples, batch):
     y = np.arange(n_samples) % 2
     clf = CNNClassifier(random_state=0, architecture="light", device="cpu")
     # The rule alone, without training a network for it.
-    assert _fit.resolve_batch_size("auto", n_samples) == batch
+    assert _train.resolve_batch_size("auto", n_samples) == batch
     steps = len(minibatches(n_samples, batch))
-    assert _fit.BUDGET.epochs("auto", steps) == max(15, math.ceil(500 / steps))
+    assert _train.BUDGET.epochs("auto", steps) == max(15, math.ceil(500 / steps))
     if n_samples == 40:
         clf.fit(X, y)
         assert clf.batch_size_ == 16 and clf.n_iter_ == math.ceil(500 / 3)

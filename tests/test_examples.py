@@ -19,7 +19,7 @@ import pytest
 import gansampler
 from gansampler import compose, datasets, inspection, metrics, plotting, study
 from gansampler._training import Budget
-from gansampler.neural_network import _fit
+from gansampler.neural_network import _train
 from gansampler.over_sampling import _feature_gan
 from gansampler.over_sampling._features import space as feature_space
 from gansampler.over_sampling._gan import generator
@@ -46,7 +46,7 @@ PRINTS = {
 @pytest.fixture
 def fast_mode(monkeypatch):
     one_epoch = Budget(min_epochs=1, min_steps=1)
-    monkeypatch.setattr(_fit, "BUDGET", one_epoch)
+    monkeypatch.setattr(_train, "BUDGET", one_epoch)
     monkeypatch.setattr(generator, "GAN_BUDGET", one_epoch)
     monkeypatch.setattr(_feature_gan, "FEATURE_GAN_BUDGET", one_epoch)
     monkeypatch.setattr(feature_space, "ENCODER_BUDGET", one_epoch)

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from gansampler import CNNClassifier, ResampledClassifier
-from gansampler.neural_network import _fit
+from gansampler.neural_network import _fit, _train
 from gansampler.neural_network._losses import CrossEntropy
 from gansampler.neural_network._phases import plan_phases
 
@@ -44,7 +44,7 @@ def test_retraining_the_head_uses_cross_entropy_on_balanced_batches():
         CNNClassifier(loss="logit_adjusted", rebalance="retrain_head")
     )
     targets = torch.tensor([0] * 90 + [1] * 10)
-    data = _fit.TrainingData(torch.zeros(100, 1, 2, 2), targets, None, 2, "cpu")
+    data = _train.TrainingData(torch.zeros(100, 1, 2, 2), targets, None, 2, "cpu")
     train, head = plan_phases(options, data, object(), 10, 4, 25)
     assert (train.name, train.n_epochs, head.name, head.n_epochs) == (
         "train",
@@ -149,9 +149,9 @@ def test_resampled_classifier_warns_of_a_logit_adjusted_classifier(digits_imbala
 def test_partial_fit_adds_up_the_class_counts(digits_imbalanced, monkeypatch):
     X, y = digits_imbalanced
     seen = []
-    make_loss = _fit.make_loss
+    make_loss = _train.make_loss
     monkeypatch.setattr(
-        _fit,
+        _train,
         "make_loss",
         lambda options, counts: seen.append(counts) or make_loss(options, counts),
     )

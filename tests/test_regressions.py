@@ -6,7 +6,7 @@ import torch
 from sklearn.model_selection import GridSearchCV
 
 from gansampler import CNNClassifier, DCGANSampler, FeatureGANSampler
-from gansampler.neural_network import _fit
+from gansampler.neural_network import _fit, _train
 from gansampler.over_sampling._features import space as feature_space
 from gansampler.over_sampling._gan import trainer
 
@@ -41,7 +41,7 @@ def test_partial_fit_draws_fresh_randomness_each_call(digits, monkeypatch):
     # Bug 1: every call after the first rebuilt the RNG from the integer seed
     # and replayed the same batch order, augmentation and dropout.
     X, y = digits
-    seen = record_seeds(monkeypatch, _fit, ["make_generator"])
+    seen = record_seeds(monkeypatch, _train, ["make_generator"])
     clf = CNNClassifier(batch_size=32, random_state=0, device="cpu")
     for _ in range(3):
         clf.partial_fit(X[:64], y[:64])
@@ -57,9 +57,13 @@ def test_one_seed_never_feeds_two_torch_streams(digits, monkeypatch):
     # Bug 2: make_generator(seed) and seeded(seed) got the same integer, so
     # on the CPU batch draws and noise or dropout emitted the same numbers.
     X, y = digits
-    seen = record_seeds(monkeypatch, _fit, ["make_generator", "seeded"])
+    # The network is built (seeded) in _fit, and trained in _train.
+    seen = record_seeds(monkeypatch, _train, ["make_generator", "seeded"])
+    built = record_seeds(monkeypatch, _fit, ["seeded"])
     CNNClassifier(n_epochs=1, random_state=0, device="cpu").fit(X[:64], y[:64])
-    assert not set(seen["make_generator"]) & set(seen["seeded"])
+    assert len(seen["seeded"]) == len(built["seeded"]) == 1
+    torch_streams = set(seen["seeded"]) | set(built["seeded"])
+    assert not set(seen["make_generator"]) & torch_streams
     seen = record_seeds(monkeypatch, trainer, ["make_generator", "seeded"])
     tiny(DCGANSampler).fit(GRAY, Y)
     assert not set(seen["make_generator"]) & set(seen["seeded"])

@@ -19,8 +19,9 @@ from .._validation import own_random_state, reject_bool_numbers
 from ._architectures import ARCHITECTURES
 from ._backbones import BACKBONES
 from ._docs import ARCHITECTURE_PARAMETERS, CNN_PARAMETERS, TRAINING_PARAMETERS
-from ._fit import Fitted, TrainingOptions, first_state, next_state, train
+from ._fit import Fitted, TrainingOptions, first_state, next_state
 from ._losses import LOSS_CONSTRAINTS, warn_if_corrections_stack
+from ._train import train
 
 
 @fill_doc(ARCHITECTURE_PARAMETERS, TRAINING_PARAMETERS, CNN_PARAMETERS)

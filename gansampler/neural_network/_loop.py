@@ -10,7 +10,7 @@
   weights and counts the epochs without improvement);
   :func:`split_validation` holds its images out.
 
-Nothing here reads the estimator: ``_fit.train`` reads its settings once
+Nothing here reads the estimator: ``_train.train`` reads its settings once
 into a ``TrainingOptions`` and hands each piece what it needs.
 
 Where new training methods plug in
