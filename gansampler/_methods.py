@@ -122,9 +122,8 @@ def _refuse_stacked_corrections(method, entry, parts):
     settings = dict(entry.classifier)
     if "classifier" in parts:
         settings.update(METHODS[parts["classifier"]].classifier)
-    settings.update(
-        {"class_weight": parts["class_weight"]} if "class_weight" in parts else {}
-    )
+    if "class_weight" in parts:
+        settings["class_weight"] = parts["class_weight"]
     also = (
         ["+weighted (ResampledClassifier's class weights)"] if "share" in parts else []
     )

@@ -116,7 +116,8 @@ def test_absent_classes_count_one():
 
 def test_balanced_weights_and_batches():
     targets = torch.tensor([0] * 90 + [1] * 10)
-    balanced = rebalanced_weights(None, targets, 2)
+    balanced, held_out = rebalanced_weights(None, targets, 2)
+    assert held_out is None
     assert balanced.mean().item() == pytest.approx(1.0)
     assert balanced[-1].item() == pytest.approx(9 * balanced[0].item())
     later = Balanced(targets, 2, batch_size=20)

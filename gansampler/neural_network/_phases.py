@@ -93,20 +93,22 @@ class Balanced:
 
 def rebalanced_weights(weights, targets, n_classes, held_out=None):
     """``weights`` (or ones) times balanced class weights, scaled to
-    average 1 over the training images; with ``held_out`` (its targets and
-    weights or None), also the held-out images' on the same scale."""
+    average 1 over the training images, and the held-out images' on the
+    same scale (``held_out``: their targets and weights or None), or None
+    without held-out images. Computed on the CPU."""
     classes = balanced_weights(targets.cpu(), n_classes)
     balanced = classes[targets.cpu()]
     if weights is not None:
-        balanced = balanced.to(weights.device) * weights
+        balanced = balanced * weights.cpu()
     scale = balanced.mean()
-    if held_out is None:
-        return balanced / scale
-    valid_targets, valid_weights = held_out
-    valid = classes[valid_targets]
-    if valid_weights is not None:
-        valid = valid * valid_weights
-    return balanced / scale, valid / scale
+    valid = None
+    if held_out is not None:
+        valid_targets, valid_weights = held_out
+        valid = classes[valid_targets]
+        if valid_weights is not None:
+            valid = valid * valid_weights
+        valid = valid / scale
+    return balanced / scale, valid
 
 
 def rebalance_start(options, n_epochs):
@@ -143,8 +145,7 @@ def plan_phases(options, data, loss, n_epochs, steps_per_epoch, batch_size):
     rest = n_epochs - start
     if options.rebalance == "reweight":
         held_out = None if data.held_out is None else data.held_out[1:]
-        found = rebalanced_weights(weights, targets.cpu(), n_classes, held_out)
-        balanced, valid = found if held_out is not None else (found, None)
+        balanced, valid = rebalanced_weights(weights, targets, n_classes, held_out)
         later = Shuffled(len(targets), batch_size, balanced.to(data.device))
         return [
             first,
