@@ -115,6 +115,32 @@ def seeded(seed, device):
         yield
 
 
+@contextmanager
+def channels_last(modules, images):
+    """Train ``modules`` on ``images`` in channels-last memory; yields the
+    images so laid out.
+
+    oneDNN's and cuDNN's fastest convolution kernels read channels last:
+    on two CPU cores a step of the light network at 28 pixels took 1.3
+    times less time, and at 64 and 128 pixels 1.4 to 1.6 times less
+    (docs/benchmarks.md, issue 34). The layout changes no value, but the
+    kernels sum in another order, so the last bits of a fit differ from a
+    fit in the plain layout. Anything but NCHW images stays as it is. The
+    modules go back to the plain layout afterwards (also on error), so that
+    fitted networks hold ordinary tensors.
+    """
+    if images.dim() != 4:
+        yield images
+        return
+    for module in modules:
+        module.to(memory_format=torch.channels_last)
+    try:
+        yield images.contiguous(memory_format=torch.channels_last)
+    finally:
+        for module in modules:
+            module.to(memory_format=torch.contiguous_format)
+
+
 def make_generator(seed):
     """A CPU :class:`torch.Generator` for shuffling and augmentation draws."""
     generator = torch.Generator()

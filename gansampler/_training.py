@@ -124,6 +124,24 @@ def progress(n_epochs, first_epoch, verbose, desc):
     )
 
 
+def say_expected_time(bar, desc, n_epochs, seconds):
+    """With a progress bar shown, say after a run's first epoch (which took
+    ``seconds``) how long its ``n_epochs`` epochs should take in all."""
+    if bar.disable or n_epochs < 2:
+        return
+    total = seconds * n_epochs
+    if total < 90:
+        expected = f"{total:.0f} s"
+    elif total < 5400:
+        expected = f"{total / 60:.0f} min"
+    else:
+        expected = f"{total / 3600:.1f} h"
+    bar.write(
+        f"{desc}: the first of {n_epochs} epochs took {seconds:.1f} s, so "
+        f"training should take about {expected}."
+    )
+
+
 def show_losses(bar, record):
     bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if "loss" in k})
 

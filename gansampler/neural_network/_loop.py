@@ -48,7 +48,7 @@ from sklearn.model_selection import train_test_split
 
 from .._augment import random_affine
 from .._torch import in_chunks, minibatches
-from .._training import check_losses, progress, show_losses
+from .._training import check_losses, progress, say_expected_time, show_losses
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,8 @@ class Loop:
             record["duration"] = time.perf_counter() - start
             history.append(record)
             trained += 1
+            if trained == 1:
+                say_expected_time(bar, name, n_epochs, record["duration"])
             show_losses(bar, record)
             if (
                 stopping is not None

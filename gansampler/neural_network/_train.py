@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 import torch
 
-from .._torch import make_generator, minibatches, one_image_guard, seeded, torch_seed
+from .._torch import (
+    channels_last,
+    make_generator,
+    minibatches,
+    one_image_guard,
+    seeded,
+    torch_seed,
+)
 from .._training import Budget
 from ._loop import Cosine, EarlyStopping, Loop, split_validation
 from ._losses import class_counts, make_loss
@@ -127,7 +134,11 @@ def train(options, state, rng, counts=None):
     images, targets = data.images, data.targets
     if data.device.type == "cuda" and images.element_size() * images.nelement() < 2**30:
         images, targets = images.to(data.device), targets.to(data.device)
-    with seeded(seed, data.device), one_image_guard(state.module, images):
+    with (
+        seeded(seed, data.device),
+        one_image_guard(state.module, images),
+        channels_last([state.module], images) as images,
+    ):
         state.module.to(data.device)
         run_phases(options, state, phases, images, targets, generator, stopping)
     return stopping is not None and stopping.stopped

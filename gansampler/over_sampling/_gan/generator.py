@@ -13,7 +13,7 @@ the options it takes beyond the conditional GAN step's
 
 import math
 import os
-from dataclasses import dataclass, make_dataclass
+from dataclasses import dataclass, make_dataclass, replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..._torch import (
     usable_device,
 )
 from ..._training import Budget, Scale
+from ..._warnings import warn
 from .networks import build_networks, check_image_size
 from .steps import ConditionalGANStep, generator_inputs, warn_if_collapsed
 from .trainer import Trainer, checkpoint_file
@@ -41,6 +42,13 @@ from .trainer import Trainer, checkpoint_file
 # of its images judged their class); 2,000 steps drew them (99.6%). See
 # docs/benchmarks.md.
 GAN_BUDGET = Budget(min_epochs=40, min_steps=2000)
+# On a CPU, images of more than 32x32 pixels get that floor of steps scaled
+# down by their pixel count, so that the automatic budget costs about what it
+# costs at 32x32: a step's convolutions grow with the pixels (at 128x128 RGB
+# a step of 64 images took about 2 s on two cores, so 2,000 steps would take
+# over an hour). The fit warns that this is fewer steps than quality needs,
+# and points to a GPU, where the floor stays 2,000 at every size.
+CPU_REFERENCE_PIXELS = 32 * 32
 
 # Parameters that do not change what a GAN stage computes, or that the key
 # holds otherwise (the seeds stand for random_state): a checkpoint written
@@ -98,6 +106,34 @@ class GANSettings:
             budget=budget or GAN_BUDGET,
             advice=advice or f"lower learning_rate (now {sampler.learning_rate})",
         )
+
+
+def automatic_budget(budget, layout, device):
+    """``budget`` for images of ``layout`` trained on ``device``: its floor
+    of steps scaled down by the pixel count on a CPU, as said above."""
+    pixels = layout.height * layout.width
+    if device.type == "cuda" or pixels <= CPU_REFERENCE_PIXELS:
+        return budget
+    steps = math.ceil(budget.min_steps * CPU_REFERENCE_PIXELS / pixels)
+    return replace(budget, min_steps=steps)
+
+
+def warn_if_budget_scaled(settings, budget, layout, n_steps):
+    """Say that an automatic budget on a CPU trains fewer steps than the
+    floor that quality was measured at, and what to do for more."""
+    if settings.n_epochs != "auto" or budget == settings.budget:
+        return
+    warn(
+        f"{settings.name} trains {n_steps} steps on these "
+        f"{layout.height}x{layout.width} images on the CPU: the automatic "
+        f"budget's {settings.budget.min_steps} steps, scaled down by the pixel "
+        f"count above {CPU_REFERENCE_PIXELS} pixels so that a fit takes minutes, "
+        "not hours. GANs learn detailed images in thousands of steps, so expect "
+        "rougher images than at 32x32. Train on a GPU (device='cuda'), where the "
+        f"automatic budget keeps its {settings.budget.min_steps} steps, or set "
+        "n_epochs to train longer here (verbose=1 prints the expected time).",
+        UserWarning,
+    )
 
 
 class Checkpoints:
@@ -266,11 +302,15 @@ class ConditionalGAN(Generator):
         optimizers = self.make_optimizers(networks)
         step = self.make_step(networks, optimizers, n_classes, step_seed, scale)
         batch_size = min(s.batch_size, len(targets))
+        steps_per_epoch = math.ceil(len(targets) / batch_size)
+        budget = automatic_budget(s.budget, layout, device)
+        n_epochs = budget.epochs(s.n_epochs, steps_per_epoch)
+        warn_if_budget_scaled(s, budget, layout, n_epochs * steps_per_epoch)
         trainer = Trainer(
             networks,
             optimizers,
             step,
-            n_epochs=s.budget.epochs(s.n_epochs, math.ceil(len(targets) / batch_size)),
+            n_epochs=n_epochs,
             batch_size=batch_size,
             balanced=s.balance_classes,
             device=device,

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..._torch import make_generator, seeded
-from ..._training import check_losses, progress, show_losses
+from ..._torch import channels_last, make_generator, seeded
+from ..._training import check_losses, progress, say_expected_time, show_losses
 from ..._validation import check_checkpoint_dir
 from ..._warnings import warn
 
@@ -137,7 +137,10 @@ class Trainer:
         draw = BatchDrawer(targets, n_classes, self.balanced, batch_seed)
         if device.type == "cuda" and data.element_size() * data.nelement() < 2**30:
             data, targets = data.to(device), targets.to(device)
-        with seeded(torch_seed, device):
+        with (
+            seeded(torch_seed, device),
+            channels_last(self.networks.values(), data) as data,
+        ):
             for network in self.networks.values():
                 network.to(device).train()
             first_epoch = self._resume(draw)
@@ -166,6 +169,10 @@ class Trainer:
                 )
                 record["duration"] = time.perf_counter() - start
                 self.history.append(record)
+                if epoch == first_epoch:
+                    say_expected_time(
+                        bar, self.name, self.n_epochs - first_epoch, record["duration"]
+                    )
                 show_losses(bar, record)
                 done = epoch + 1
                 if self.checkpoint is not None and (
