@@ -88,7 +88,8 @@ def test_channels_last_during_training_and_plain_after():
 @pytest.mark.parametrize("estimator", ["cnn", "gan"])
 def test_fits_train_channels_last_and_keep_plain_networks(estimator):
     rng = np.random.RandomState(0)
-    X = rng.rand(16, 8, 8, 3).astype(np.float32)
+    # 16x16: the smallest images the GANs' networks are convolutional for.
+    X = rng.rand(16, 16, 16, 3).astype(np.float32)
     y = np.array([0] * 12 + [1] * 4)
     formats = []
 
@@ -137,3 +138,17 @@ def test_verbose_says_how_long_training_should_take(capsys):
         "DCGANSampler",
     }
     assert "training should take about" in text
+
+
+def test_gan_networks_are_perceptrons_under_16_pixels():
+    rng = np.random.RandomState(0)
+    y = np.array([0] * 12 + [1] * 4)
+    kinds = {}
+    for side in (8, 15, 16):
+        X = rng.rand(16, side, side).astype(np.float32)
+        # One epoch and a small network, for speed: only the kind is checked.
+        sampler = DCGANSampler(n_filters=2, n_epochs=1, random_state=0).fit(X, y)
+        kinds[side] = any(
+            isinstance(m, nn.Conv2d) for m in sampler.discriminator_.modules()
+        )
+    assert kinds == {8: False, 15: False, 16: True}

@@ -3,9 +3,18 @@
 Both adapt to the image size instead of being fixed to one: the generator
 starts from a small grid of 4 to 7 pixels a side, doubles it until it covers
 the image and crops the centre; the discriminator halves the image the same
-number of times. Images with a side under ``MIN_CONV_SIDE`` (and plain
+number of times. Images with a side under ``MIN_GAN_CONV_SIDE`` (and plain
 tabular rows, which the input contract reads as ``1 x D`` strips) get
 multilayer perceptrons on the flattened values instead.
+
+Why 16 pixels: on images as small as 8x8 digits, oneDNN's convolutions run
+at a few GFLOP/s (their backward passes took about 0.5 to 1.3 ms each for a
+few million multiply-adds), so a step of the convolutional networks took
+about 12 ms where the perceptrons take about 3. On 100 digit images (10 a
+class, 3 seeds) the perceptrons drew their classes as well as the
+convolutions had, in a third of the time (docs/benchmarks.md, issue 34).
+The encoders of the feature samplers and the augmentation still treat
+images from ``MIN_CONV_SIDE`` pixels a side as images.
 """
 
 import math
@@ -14,12 +23,20 @@ from torch import nn
 from torch.nn.utils import spectral_norm as _spectral_norm
 
 MIN_CONV_SIDE = 8
+MIN_GAN_CONV_SIDE = 16
 MAX_SIDE = 256
 
 
 def uses_convolutions(height, width):
-    """Whether images of this size get convolutional networks."""
+    """Whether images of this size are images to a convolutional network
+    (an encoder, the augmentation) rather than rows of values."""
     return min(height, width) >= MIN_CONV_SIDE
+
+
+def gan_uses_convolutions(height, width):
+    """Whether a GAN's generator and discriminator are convolutional for
+    images of this size (see the module's docstring)."""
+    return min(height, width) >= MIN_GAN_CONV_SIDE
 
 
 def check_image_size(height, width, estimator_name):
@@ -158,7 +175,7 @@ def _heads(module, features, labels):
 def build_networks(layout, n_inputs, n_classes, n_outputs, n_filters, sn):
     """The generator and discriminator for images of ``layout``."""
     shape = (layout.channels, layout.height, layout.width)
-    if uses_convolutions(layout.height, layout.width):
+    if gan_uses_convolutions(layout.height, layout.width):
         generator = ConvGenerator(n_inputs, *shape, n_filters)
         discriminator = ConvDiscriminator(*shape, n_filters, n_classes, n_outputs, sn)
     else:
