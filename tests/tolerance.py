@@ -2,7 +2,8 @@
 
 A long fit amplifies a difference in the last bit (see ``pins.py``), but a
 few training steps do not: CNNClassifier's probabilities after three steps,
-at each ``loss``, and DCGANSampler's images after three steps, agree to
+at each ``loss``, and DCGANSampler's images after three steps (on 8x8 and
+16x16 images: perceptrons and convolutions), agree to
 about 1e-6 between torch's kernels for different instruction sets.
 ``tests/test_pins.py`` compares them with :data:`RECORDED` to ``TOLERANCE``
 on every processor. ``python tests/tolerance.py`` prints them anew.
@@ -31,6 +32,9 @@ def cases():
         for loss in ("cross_entropy", "focal", "logit_adjusted", "ldam")
     }
     found["DCGANSampler"] = ("DCGANSampler", {**short, "n_filters": 8})
+    # The same at 16x16 (each pixel repeated 2x2): the smallest images whose
+    # GAN networks are convolutional, so that their kernels are compared too.
+    found["DCGANSampler at 16x16"] = ("DCGANSampler", {**short, "n_filters": 8})
     return found
 
 
@@ -41,6 +45,8 @@ def result(key):
     name, settings = cases()[key]
     X, y = data()
     X = X.astype(np.float32) / 255  # float in, float out: no rounding to uint8
+    if key.endswith("at 16x16"):
+        X = X.repeat(2, axis=1).repeat(2, axis=2)
     estimator = getattr(gansampler, name)(random_state=0, device="cpu", **settings)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # three steps do not converge
