@@ -152,3 +152,37 @@ def test_gan_networks_are_perceptrons_under_16_pixels():
             isinstance(m, nn.Conv2d) for m in sampler.discriminator_.modules()
         )
     assert kinds == {8: False, 15: False, 16: True}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_training_steps_never_wait_for_the_gpu(monkeypatch):
+    # torch's synchronisation debug mode raises on any call that makes the
+    # host wait for the GPU; a step must queue its work and go on (the
+    # losses are read once an epoch, outside the steps). Small networks and
+    # two epochs, for speed: only the waiting is checked.
+    from gansampler.neural_network import _loop
+    from gansampler.over_sampling._gan import trainer
+
+    def strict(call):
+        def wrapped(*args, **kwargs):
+            torch.cuda.set_sync_debug_mode("error")
+            try:
+                return call(*args, **kwargs)
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+
+        return wrapped
+
+    monkeypatch.setattr(_loop, "batch_step", strict(_loop.batch_step))
+    original_fit = trainer.Trainer.fit
+
+    def fit(self, *args, **kwargs):
+        self.step = strict(self.step)
+        return original_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(trainer.Trainer, "fit", fit)
+    rng = np.random.RandomState(0)
+    X = rng.rand(32, 16, 16, 3).astype(np.float32)
+    y = np.array([0] * 24 + [1] * 8)
+    CNNClassifier(n_epochs=2, device="cuda", random_state=0).fit(X, y)
+    DCGANSampler(n_filters=4, n_epochs=2, device="cuda", random_state=0).fit(X, y)
