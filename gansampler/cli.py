@@ -151,7 +151,9 @@ def resample(args):
 
 
 def load_study_data(spec, split="train", image_size=None):
-    """The study's data: ``digits`` (built in), a .npz or an image folder."""
+    """The study's data: ``digits`` (built in), a MedMNIST name (fetched with
+    :func:`~gansampler.datasets.fetch_medmnist`), a .npz or an image folder.
+    A file or folder of that name wins over a MedMNIST name."""
     if spec == "digits":
         if image_size is not None:
             raise ValueError(
@@ -172,7 +174,65 @@ def load_study_data(spec, split="train", image_size=None):
             ]
         )
         return X[np.sort(keep)].reshape(-1, 8, 8), y[np.sort(keep)]
-    X, y, _ = _read(Path(spec), split, image_size, option="--data")
+    path = Path(spec)
+    if not path.exists():
+        key = _medmnist_key(spec)
+        if key is not None:
+            return _fetch_study_data(spec, key, split, image_size)
+        if not _is_npz(path):
+            from .datasets import MEDMNIST_FILES
+
+            names = ", ".join(sorted({name for name, _ in MEDMNIST_FILES}))
+            raise ValueError(
+                f"--data {spec} is neither 'digits', a MedMNIST data set ({names}; "
+                "add _64, _128 or _224 for a size), an image folder nor a .npz "
+                "file."
+            )
+    X, y, _ = _read(path, split, image_size, option="--data")
+    return X, y
+
+
+def _medmnist_key(spec):
+    """(name, size) for a MedMNIST name such as ``dermamnist`` (28 pixels) or
+    ``dermamnist_64``; None for anything else. A known name with a size that
+    was not published is an error that lists the sizes."""
+    from .datasets import MEDMNIST_FILES
+
+    name, _, size = spec.rpartition("_")
+    key = (name, int(size)) if name and size.isdigit() else (spec, 28)
+    sizes = sorted(s for n, s in MEDMNIST_FILES if n == key[0])
+    if sizes and key not in MEDMNIST_FILES:
+        raise ValueError(
+            f"--data {spec}: MedMNIST's {key[0]} comes at "
+            f"{', '.join(map(str, sizes))} pixels a side; name one, as "
+            f"{key[0]}_{sizes[1] if len(sizes) > 1 else sizes[0]}."
+        )
+    return key if sizes else None
+
+
+def _fetch_study_data(spec, key, split, image_size):
+    """A MedMNIST data set, downloaded into the data home the first time."""
+    from .datasets import MEDMNIST_FILES, MEDMNIST_SIZES, _search_paths, fetch_medmnist
+
+    if image_size is not None:
+        raise ValueError(
+            f"--image-size applies to image folders; --data {spec} is MedMNIST's, "
+            f"published at {', '.join(map(str, MEDMNIST_SIZES))} pixels a side: "
+            f"name the size, as {key[0]}_64."
+        )
+    remote = MEDMNIST_FILES[key]
+    places = _search_paths(remote.filename)
+    if not any(place.is_file() for place in places):
+        print(
+            f"Downloading {remote.filename} from {remote.url} into {places[0].parent}",
+            flush=True,
+        )
+    X, y = fetch_medmnist(key[0], size=key[1], split=split)
+    if y.ndim != 1:
+        raise ValueError(
+            f"--data {spec} gives each image {y.shape[1]} labels (multi-label); "
+            "the study compares single-label classifiers."
+        )
     return X, y
 
 
@@ -289,7 +349,9 @@ def build_parser():
     sub.add_argument(
         "--data",
         default="digits",
-        help="'digits' (built in), a .npz or an image folder",
+        help="'digits' (built in), a MedMNIST data set by name, as pneumoniamnist "
+        "or dermamnist_64 (downloaded once into the data home: GANSAMPLER_DATA, "
+        "else ~/gansampler_data), a .npz or an image folder",
     )
     sub.add_argument(
         "--methods",
