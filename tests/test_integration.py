@@ -143,6 +143,10 @@ def test_superpixel_pipeline_cross_validate_and_pickle(imbalanced_images):
 
 
 def gan_pipe(cls=DCGANSampler):
+    # FeatureGANSampler's autoencoder for 2 epochs too (its default floor is
+    # 200 steps): these tests check that the sampler works in searches, CV,
+    # clones and pickles, not how well it generates.
+    extra = {"encoder_epochs": 2} if cls is FeatureGANSampler else {}
     return make_pipeline(
         cls(
             n_epochs=3,
@@ -151,6 +155,7 @@ def gan_pipe(cls=DCGANSampler):
             latent_dim=8,
             random_state=0,
             device="cpu",
+            **extra,
         ),
         CNNClassifier(n_epochs=8, batch_size=32, random_state=0, device="cpu"),
     )
