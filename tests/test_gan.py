@@ -243,7 +243,7 @@ def test_conditioning_learns_which_class_is_which():
         n_filters=8,
         latent_dim=8,
         learning_rate=1e-3,
-        augment=False,
+        diff_augment=False,
         random_state=0,
         device="cpu",
     ).fit(X, y)
@@ -275,7 +275,7 @@ def test_interrupted_fit_resumes_from_its_checkpoint(name, tmp_path, monkeypatch
     params = dict(n_epochs=4, checkpoint_every=2)
     if name != "featuregan":
         # Augmentation has random state of its own, saved in the checkpoint.
-        params["augment"] = True
+        params["diff_augment"] = True
     reference = tiny(SAMPLERS[name], **params).fit_resample(GRAY, Y)[0]
 
     saved = _interrupt_after_first_checkpoint(monkeypatch)

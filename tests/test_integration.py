@@ -164,7 +164,7 @@ def gan_pipe(cls=DCGANSampler):
 def test_dcgan_pipeline_grid_search(imbalanced_images):
     X, y = imbalanced_images
     grid = {
-        "dcgansampler__loss": ["hinge", "bce"],
+        "dcgansampler__adversarial_loss": ["hinge", "bce"],
         "dcgansampler__spectral_norm": [True, False],
     }
     search = GridSearchCV(

@@ -22,8 +22,9 @@ class DCGANSampler(SampleMixin, BaseImageSampler):
     The defaults are the DCGAN study's settings (Adam 2e-4, beta1 0.5, batch
     normalisation, binary cross-entropy), with class-balanced batches; the
     hinge loss, spectral normalisation and differentiable augmentation are
-    options (``loss="hinge", spectral_norm=True, augment=True``), which gave
-    worse samples in our validation measurements (see the benchmarks).
+    options (``adversarial_loss="hinge", spectral_norm=True,
+    diff_augment=True``), which gave worse samples in our validation
+    measurements (see the benchmarks).
 
     Read more in the :ref:`User Guide <gan_samplers>`.
 
@@ -31,7 +32,9 @@ class DCGANSampler(SampleMixin, BaseImageSampler):
     ----------
     {sampling_strategy, latent_dim, n_epochs, batch_size, learning_rate}
 
-    {discriminator_learning_rate, beta1, loss, spectral_norm, augment}
+    {discriminator_learning_rate, beta1, adversarial_loss, spectral_norm}
+
+    {diff_augment}
 
     {balance_classes, n_filters, checkpoint_dir, checkpoint_every, image_shape}
 
@@ -98,9 +101,9 @@ class DCGANSampler(SampleMixin, BaseImageSampler):
         learning_rate=2e-4,
         discriminator_learning_rate=None,
         beta1=0.5,
-        loss="bce",
+        adversarial_loss="bce",
         spectral_norm=False,
-        augment=False,
+        diff_augment=False,
         balance_classes=True,
         n_filters=16,
         checkpoint_dir=None,
@@ -125,9 +128,9 @@ class DCGANSampler(SampleMixin, BaseImageSampler):
         self.learning_rate = learning_rate
         self.discriminator_learning_rate = discriminator_learning_rate
         self.beta1 = beta1
-        self.loss = loss
+        self.adversarial_loss = adversarial_loss
         self.spectral_norm = spectral_norm
-        self.augment = augment
+        self.diff_augment = diff_augment
         self.balance_classes = balance_classes
         self.n_filters = n_filters
         self.checkpoint_dir = checkpoint_dir

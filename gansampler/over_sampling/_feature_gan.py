@@ -92,7 +92,7 @@ class FeatureGANSampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
         The feature classifier learns from real features every this many
         steps.
 
-    {beta1, loss, spectral_norm, balance_classes}
+    {beta1, adversarial_loss, spectral_norm, balance_classes}
 
     n_filters : int, default=16
         Width of the networks: channels of the decoder's last convolution
@@ -193,7 +193,7 @@ class FeatureGANSampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
 
     _parameter_constraints = {
         **BaseImageSampler._parameter_constraints,
-        **{k: v for k, v in GAN_CONSTRAINTS.items() if k != "augment"},
+        **{k: v for k, v in GAN_CONSTRAINTS.items() if k != "diff_augment"},
         **FEATURE_CONSTRAINTS,
         "classifier_learning_rate": [Interval(Real, 0, None, closed="left")],
         "classifier_weight": [Interval(Real, 0, None, closed="left")],
@@ -222,7 +222,7 @@ class FeatureGANSampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
         classifier_fake_every=2,
         classifier_real_every=5,
         beta1=0.5,
-        loss="bce",
+        adversarial_loss="bce",
         spectral_norm=False,
         balance_classes=True,
         n_filters=16,
@@ -251,7 +251,7 @@ class FeatureGANSampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
         self.classifier_fake_every = classifier_fake_every
         self.classifier_real_every = classifier_real_every
         self.beta1 = beta1
-        self.loss = loss
+        self.adversarial_loss = adversarial_loss
         self.spectral_norm = spectral_norm
         self.balance_classes = balance_classes
         self.n_filters = n_filters

@@ -55,7 +55,9 @@ class InfoGANSampler(SampleMixin, BaseImageSampler):
     ----------
     {sampling_strategy, latent_dim, n_epochs, batch_size, learning_rate}
 
-    {discriminator_learning_rate, beta1, loss, spectral_norm, augment}
+    {discriminator_learning_rate, beta1, adversarial_loss, spectral_norm}
+
+    {diff_augment}
 
     {balance_classes, n_filters, checkpoint_dir, checkpoint_every, image_shape}
 
@@ -108,9 +110,9 @@ class InfoGANSampler(SampleMixin, BaseImageSampler):
         learning_rate=2e-4,
         discriminator_learning_rate=None,
         beta1=0.5,
-        loss="bce",
+        adversarial_loss="bce",
         spectral_norm=False,
-        augment=False,
+        diff_augment=False,
         balance_classes=True,
         n_filters=16,
         categorical_codes=(4,),
@@ -138,9 +140,9 @@ class InfoGANSampler(SampleMixin, BaseImageSampler):
         self.learning_rate = learning_rate
         self.discriminator_learning_rate = discriminator_learning_rate
         self.beta1 = beta1
-        self.loss = loss
+        self.adversarial_loss = adversarial_loss
         self.spectral_norm = spectral_norm
-        self.augment = augment
+        self.diff_augment = diff_augment
         self.balance_classes = balance_classes
         self.n_filters = n_filters
         self.checkpoint_dir = checkpoint_dir

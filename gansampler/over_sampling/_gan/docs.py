@@ -1,7 +1,8 @@
 """Parameter and attribute entries that the GAN samplers share, written once.
 
-A sampler's docstring names the entries it takes (``{latent_dim, loss}``)
-and :func:`gansampler._docstrings.fill_doc` fills them in. The entries of
+A sampler's docstring names the entries it takes (``{latent_dim,
+adversarial_loss}``) and :func:`gansampler._docstrings.fill_doc` fills them
+in. The entries of
 every sampler that trains networks (``image_shape``, ``device``) come from
 ``over_sampling/_docs.py``.
 """
@@ -39,19 +40,25 @@ GAN_TEXT = """
         Adam's first-moment decay for both networks (DCGAN's 0.5; the second
         is 0.999).
 
-    loss : {"bce", "hinge"}, default="bce"
-        The adversarial loss: DCGAN's binary cross-entropy, or the hinge
-        loss.
+    adversarial_loss : {"bce", "hinge"}, default="bce"
+        The loss of the discriminator and of the generator's adversarial
+        term: DCGAN's binary cross-entropy, or the hinge loss. Named apart
+        from :class:`~gansampler.CNNClassifier`'s ``loss``, a classifier's
+        training loss, as scikit-learn's classifiers use the word.
 
     spectral_norm : bool, default=False
         Spectral normalisation of every discriminator layer instead of
         DCGAN's batch normalisation.
 
-    augment : bool, default=False
-        Differentiable augmentation: real and generated images alike get the
-        random flips, shifts and rotations of ``CNNClassifier(augment=True)``
-        before the discriminator sees them, a guard against a discriminator
-        that memorises a class of a few images. Convolutional networks only.
+    diff_augment : bool, default=False
+        Differentiable augmentation (DiffAugment, Zhao et al., NeurIPS 2020):
+        real and generated images alike get the random flips, shifts and
+        rotations of ``CNNClassifier(augment=True)`` before the
+        discriminator sees them, inside the training graph, so that the
+        generator learns through them; a guard against a discriminator that
+        memorises a class of a few images. Convolutional networks only.
+        Named after the technique, apart from CNNClassifier's ``augment``,
+        which augments a classifier's training images.
 
     balance_classes : bool, default=True
         Draw real batches class-balanced (and generate as many images of each

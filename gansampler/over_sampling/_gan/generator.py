@@ -79,14 +79,14 @@ class GANSettings:
     learning_rate: float
     discriminator_learning_rate: Any
     beta1: float
-    loss: str
+    adversarial_loss: str
     spectral_norm: bool
     balance_classes: bool
     n_filters: int
     checkpoint_every: int
     device: Any
     verbose: int
-    augment: bool = False
+    diff_augment: bool = False
     # Set by of(): who trains, for messages and checkpoint names.
     name: str = ""
     # Where checkpoints go: a function of (stage, seeds, *arrays), or None.
@@ -180,9 +180,9 @@ GAN_CONSTRAINTS = {
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
     "beta1": [Interval(Real, 0, 1, closed="left")],
-    "loss": [StrOptions({"hinge", "bce"})],
+    "adversarial_loss": [StrOptions({"hinge", "bce"})],
     "spectral_norm": ["boolean"],
-    "augment": ["boolean"],
+    "diff_augment": ["boolean"],
     "balance_classes": ["boolean"],
     "n_filters": [Interval(Integral, 1, None, closed="left")],
     "checkpoint_dir": [str, os.PathLike, None],
@@ -249,8 +249,8 @@ class ConditionalGAN(Generator):
             optimizers,
             n_classes=n_classes,
             latent_dim=s.latent_dim,
-            loss=s.loss,
-            augment=s.augment,
+            adversarial_loss=s.adversarial_loss,
+            diff_augment=s.diff_augment,
             seed=seed,
             **self.step_options(scale),
         )

@@ -33,7 +33,7 @@ class ConditionalGANStep:
     """One discriminator and one generator update of a conditional GAN.
 
     The generator reads noise and a one-hot class; the discriminator scores
-    a sample against its class. With ``augment``, real and generated images
+    a sample against its class. With ``diff_augment``, real and generated images
     alike pass through the same random flips, shifts and rotations as
     :class:`~gansampler.CNNClassifier`'s augmentation (differentiable, so
     the generator learns through them) before the discriminator sees them.
@@ -42,7 +42,15 @@ class ConditionalGANStep:
     """
 
     def __init__(
-        self, networks, optimizers, *, n_classes, latent_dim, loss, augment, seed
+        self,
+        networks,
+        optimizers,
+        *,
+        n_classes,
+        latent_dim,
+        adversarial_loss,
+        diff_augment,
+        seed,
     ):
         self.generator = networks["generator"]
         self.discriminator = networks["discriminator"]
@@ -50,8 +58,8 @@ class ConditionalGANStep:
         self.opt_d = optimizers["discriminator"]
         self.n_classes = n_classes
         self.latent_dim = latent_dim
-        self.loss = loss
-        self.augment = augment
+        self.adversarial_loss = adversarial_loss
+        self.diff_augment = diff_augment
         self.augment_draws = make_generator(seed)
 
     def state_dict(self):
@@ -75,7 +83,7 @@ class ConditionalGANStep:
         return None
 
     def _view(self, x):
-        if self.augment and x.dim() == 4 and uses_convolutions(*x.shape[2:]):
+        if self.diff_augment and x.dim() == 4 and uses_convolutions(*x.shape[2:]):
             return random_affine(x, self.augment_draws)
         return x
 
@@ -91,7 +99,9 @@ class ConditionalGANStep:
         with autocast(device):
             real_score, _ = self.discriminator(self._view(real), labels)
             fake_score, extra = self.discriminator(self._view(fake.detach()), labels)
-        d_loss = discriminator_loss(self.loss, real_score.float(), fake_score.float())
+        d_loss = discriminator_loss(
+            self.adversarial_loss, real_score.float(), fake_score.float()
+        )
         info = self.code_loss(extra, targets)
         self.opt_d.zero_grad(set_to_none=True)
         (d_loss if info is None else d_loss + info).backward()
@@ -100,7 +110,7 @@ class ConditionalGANStep:
         # Generator step.
         with autocast(device):
             fake_score, extra = self.discriminator(self._view(fake), labels)
-        g_loss = generator_loss(self.loss, fake_score.float())
+        g_loss = generator_loss(self.adversarial_loss, fake_score.float())
         info = self.code_loss(extra, targets)
         self.opt_g.zero_grad(set_to_none=True)
         (g_loss if info is None else g_loss + info).backward()
@@ -150,14 +160,16 @@ class FeatureGANStep(ConditionalGANStep):
             fake = self.generator(generator_inputs(noise, labels, self.n_classes))
             real_score, _ = self.discriminator(real, labels)
             fake_score, _ = self.discriminator(fake.detach(), labels)
-        d_loss = discriminator_loss(self.loss, real_score.float(), fake_score.float())
+        d_loss = discriminator_loss(
+            self.adversarial_loss, real_score.float(), fake_score.float()
+        )
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
 
         with autocast(device):
             fake_score, _ = self.discriminator(fake, labels)
-        g_loss = generator_loss(self.loss, fake_score.float())
+        g_loss = generator_loss(self.adversarial_loss, fake_score.float())
         c_loss = F.cross_entropy(self.classify(fake.float()), labels)
         self.opt_g.zero_grad(set_to_none=True)
         (g_loss + self.classifier_weight * c_loss).backward()
