@@ -15,12 +15,13 @@ that are translations (``acceptance_rate_``) on:
 
 For each seed: ``M2mSampler(random_state=seed)`` at its defaults (its
 default classifier fitted inside), then other settings with that same
-classifier, fitted, in a ``FrozenEstimator``: ``seed_beta=0`` lets every
-seed through, so that its rate is the acceptance threshold's alone. Each
-line records the class sizes, the new images and the translations per class,
-the share that the seed rule alone lets through (the mean over draws of
-``1 - seed_beta ** d``, d the seed's class's lead), the warnings and the
-commit and device.
+classifier, fitted, in a ``FrozenEstimator``: ``source_beta=0`` lets every
+source image through, so that its rate is the acceptance threshold's alone.
+Each line records the class sizes, the new images and the translations per
+class, the share that the source rule alone lets through (the mean over
+draws of ``1 - source_beta ** d``, d the lead of the source image's class),
+the warnings and the commit and device. The lines written before issue 35
+name the parameter ``seed_beta`` and the share ``seed_rule_share``.
 
 With ``--val``, the images that the defaults and the settings in
 ``VAL_VARIANTS`` make on ``pneumonia_n25`` train the study's classifier,
@@ -52,15 +53,15 @@ SETTINGS = ("pneumonia_n25", "digits_part_b", "digits_0_1")
 # Settings tried with the defaults' classifier, frozen: each named by what
 # differs from the defaults.
 VARIANTS = [
-    {"seed_beta": 0.0},
-    {"seed_beta": 0.99},
-    {"seed_beta": 0.9},
+    {"source_beta": 0.0},
+    {"source_beta": 0.99},
+    {"source_beta": 0.9},
     {"step_size": 0.5},
-    {"seed_beta": 0.0, "step_size": 0.5},
+    {"source_beta": 0.0, "step_size": 0.5},
 ]
 
 # Those scored on the validation split with --val, beside the defaults.
-VAL_VARIANTS = [{"step_size": 0.5}, {"seed_beta": 0.0, "step_size": 0.5}]
+VAL_VARIANTS = [{"step_size": 0.5}, {"source_beta": 0.0, "step_size": 0.5}]
 
 
 def training_set(setting, seed, path):
@@ -74,12 +75,13 @@ def training_set(setting, seed, path):
     return X[keep].reshape(-1, 8, 8), y[keep]
 
 
-def seed_rule_share(counts, label, seed_beta):
-    """The share of draws for class ``label`` whose seed the seed rule lets
-    through: seeds are drawn with weight w = 1 - seed_beta ** d and kept with
-    probability w, so sum(w ** 2) / sum(w) over the images."""
+def source_rule_share(counts, label, source_beta):
+    """The share of draws for class ``label`` whose source image the source
+    rule lets through: source images are drawn with weight
+    w = 1 - source_beta ** d and kept with probability w, so
+    sum(w ** 2) / sum(w) over the images."""
     lead = np.clip(np.array(list(counts.values())) - counts[label], 0, None)
-    weight = 1.0 - seed_beta ** lead.astype(float)
+    weight = 1.0 - source_beta ** lead.astype(float)
     per_image = np.repeat(weight, list(counts.values()))
     return float((per_image**2).sum() / per_image.sum()) if weight.any() else 0.0
 
@@ -97,13 +99,13 @@ def measure(sampler, X, y):
     }
     new = {int(k): int(v) for k, v in sampler.sampling_strategy_.items() if v}
     rate = {int(k): float(v) for k, v in sampler.acceptance_rate_.items()}
-    beta = sampler.seed_beta
+    beta = sampler.source_beta
     row = {
         "class_counts": counts,
         "new_images": new,
         "acceptance_rate": rate,
         "translations": {k: round(rate[k] * new[k]) for k in new},
-        "seed_rule_share": {k: seed_rule_share(counts, k, beta) for k in new},
+        "source_rule_share": {k: source_rule_share(counts, k, beta) for k in new},
         "overall_rate": sum(rate[k] * new[k] for k in new) / sum(new.values()),
         "warnings": [
             str(w.message) for w in caught if str(w.message).startswith("M2mSampler")
@@ -167,8 +169,9 @@ def main():
                 print(
                     f"{setting} seed {seed} {params or 'defaults'}: "
                     f"{row['overall_rate']:.3f} translations "
-                    f"(seed rule alone {min(row['seed_rule_share'].values()):.3f}"
-                    f"-{max(row['seed_rule_share'].values()):.3f}), "
+                    f"(source rule alone "
+                    f"{min(row['source_rule_share'].values()):.3f}"
+                    f"-{max(row['source_rule_share'].values()):.3f}), "
                     f"{row['seconds']} s"
                     + (
                         f"; validation {row['val_balanced_accuracy']:.3f} / "

@@ -74,14 +74,14 @@ def test_m2m_settings_act(floats):
     X_res, _ = none.set_params(random_state=0).fit_resample(X, y)
     assert none.acceptance_rate_ == {1: 0.0}
     assert _copies(X_res[len(X) :], X[y == 1]).all()
-    # With seed_beta=0 a seed of the larger class is always kept when it
+    # With source_beta=0 a source image of the larger class is always kept when it
     # passes, so more is kept than with the paper's 0.999 (which keeps one
     # with probability 1 - 0.999 ** d, d the difference in class size).
     fitted = FrozenEstimator(CNNClassifier(n_epochs=30, random_state=0).fit(X, y))
     paper = M2mSampler(classifier=fitted, step_size=DIGIT_STEP, random_state=0)
     paper.fit_resample(X, y)
     every = M2mSampler(
-        classifier=fitted, step_size=DIGIT_STEP, seed_beta=0.0, random_state=0
+        classifier=fitted, step_size=DIGIT_STEP, source_beta=0.0, random_state=0
     )
     every.fit_resample(X, y)
     assert every.acceptance_rate_[1] > paper.acceptance_rate_[1]
@@ -162,20 +162,21 @@ def test_m2m_warns_when_most_new_images_are_copies(few_digits):
     # It says how many new images are copies, why, and what to change; at
     # the user's line.
     assert "class 1, 16 of its 16 new images are copies of real ones" in message
-    # 1 - 0.999 ** 16 is 1.6%: the seed rule lets no seed of 16 through.
-    assert "seed_beta=0.999 let 0 of 16 seeds through" in message
+    # 1 - 0.999 ** 16 is 1.6%: the source rule lets no source image of 16
+    # through.
+    assert "source_beta=0.999 let 0 of 16 source images through" in message
     assert "translations reached acceptance_threshold=0.9" in message
-    assert all(name in message for name in ("lower seed_beta", "raise step_size"))
-    assert "The paper's step_size=0.1 and seed_beta=0.999 translate few" in message
+    assert all(name in message for name in ("lower source_beta", "raise step_size"))
+    assert "The paper's step_size=0.1 and source_beta=0.999 translate few" in message
     assert warning.filename == __file__
-    # Every seed let through: only the threshold fell short, and only its
-    # settings are named.
-    sampler.set_params(classifier=FrozenEstimator(sampler.classifier_), seed_beta=0)
+    # Every source image let through: only the threshold fell short, and
+    # only its settings are named.
+    sampler.set_params(classifier=FrozenEstimator(sampler.classifier_), source_beta=0)
     with pytest.warns(UserWarning, match="M2mSampler kept few") as got:
         sampler.fit_resample(X, y)
     message = str(got[-1].message)
-    assert "seed_beta=0 let 16 of 16 seeds through" in message
-    assert "raise step_size" in message and "lower seed_beta" not in message
+    assert "source_beta=0 let 16 of 16 source images through" in message
+    assert "raise step_size" in message and "lower source_beta" not in message
     # A class that no class outnumbers has nothing to translate from.
     sampler.set_params(sampling_strategy={0: 30, 1: 24})
     with pytest.warns(UserWarning, match="M2mSampler kept few") as got:
@@ -188,9 +189,9 @@ def test_m2m_warns_when_most_new_images_are_copies(few_digits):
 
 def test_m2m_says_nothing_when_most_new_images_are_translations(few_digits):
     X, y = few_digits
-    # Every seed let through and longer steps: 15 of the 16 are kept.
+    # Every source image let through and longer steps: 15 of the 16 are kept.
     sampler = M2mSampler(
-        classifier=FEW_EPOCHS, seed_beta=0.0, step_size=DIGIT_STEP, random_state=0
+        classifier=FEW_EPOCHS, source_beta=0.0, step_size=DIGIT_STEP, random_state=0
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="M2mSampler")
@@ -214,7 +215,7 @@ def test_m2m_refuses_a_classifier_without_a_network(floats):
         M2mSampler(classifier=wider).fit_resample(X, y)
     for name, value in [
         ("acceptance_threshold", 1.0),
-        ("seed_beta", 1.0),
+        ("source_beta", 1.0),
         ("n_steps", -1),
     ]:
         with pytest.raises(InvalidParameterError, match=name):

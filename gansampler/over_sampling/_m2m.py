@@ -37,8 +37,9 @@ RANDOM_START = 0.5
 FEW_TRANSLATIONS = 0.5
 # What raises the share of translations, by what fell short.
 ADVICE = {
-    "seed": "lower seed_beta (a seed of a class d images larger passes with "
-    "probability 1 - seed_beta ** d; seed_beta=0 lets every seed through)",
+    "source": "lower source_beta (a source image of a class d images larger "
+    "passes with probability 1 - source_beta ** d; source_beta=0 lets every "
+    "source image through)",
     "threshold": "raise step_size or n_steps, lower acceptance_threshold, or "
     "give a classifier trained longer, so that more translations reach the "
     "threshold",
@@ -50,17 +51,17 @@ class M2mSampler(BaseImageSampler):
     """Oversample by translating images of larger classes into a smaller one.
 
     Major-to-minor translation (M2m) [1]_: each new image of a class starts
-    from a real image of a larger class (the *seed*). A classifier fitted on
-    the real, imbalanced images then changes it by ``n_steps`` gradient
-    steps on its pixels, towards the class wanted and, with weight
-    ``penalty``, away from the seed's class. The image is kept when the
-    classifier gives it at least ``acceptance_threshold`` for the class
-    wanted; otherwise a real image of that class is repeated in its place,
-    so every class still gets its count (``fit_resample`` warns when most of
-    a class's new images are such copies). The new images keep the seed's
-    variety (pose, contrast, anatomy, noise) and carry the small changes that
-    the classifier reads as the smaller class, which few real images cannot
-    show on their own.
+    from a real image of a larger class (the *source image*). A classifier
+    fitted on the real, imbalanced images then changes it by ``n_steps``
+    gradient steps on its pixels, towards the class wanted and, with weight
+    ``source_logit_weight``, away from the source image's class. The image
+    is kept when the classifier gives it at least ``acceptance_threshold``
+    for the class wanted; otherwise a real image of that class is repeated
+    in its place, so every class still gets its count (``fit_resample``
+    warns when most of a class's new images are such copies). The new
+    images keep the variety of the source images (pose, contrast, anatomy,
+    noise) and carry the small changes that the classifier reads as the
+    smaller class, which few real images cannot show on their own.
 
     Read more in the :ref:`User Guide <m2m_sampler>`.
 
@@ -89,22 +90,22 @@ class M2mSampler(BaseImageSampler):
         Each step follows the normalised gradient, and the image stays
         within the training images' range.
 
-    penalty : float, default=0.5
-        Weight of the seed class's logit in the objective, which pushes the
-        image out of its class rather than only towards the new one (the
-        paper's 0.5).
+    source_logit_weight : float, default=0.5
+        Weight of the source image's class's logit in the objective, which
+        pushes the image out of its class rather than only towards the new
+        one (the paper's lambda, 0.5).
 
     acceptance_threshold : float in (0, 1), default=0.9
         The classifier's probability of the class wanted that a translated
         image needs to be kept (the paper's 0.9).
 
-    seed_beta : float in [0, 1), default=0.999
-        How seeds are drawn. A class ``d`` images larger than the class
-        wanted gives seeds with weight ``1 - seed_beta ** d`` per image, and
-        its translations are also kept with that probability (the paper's
-        0.999): classes barely larger give few seeds, a much larger one its
-        share. Classes no larger give none; a class with no larger one gets
-        repeated real images only.
+    source_beta : float in [0, 1), default=0.999
+        How source images are drawn. A class ``d`` images larger than the
+        class wanted gives source images with weight ``1 - source_beta ** d``
+        per image, and its translations are also kept with that probability
+        (the paper's beta, 0.999): classes barely larger give few source
+        images, a much larger one its share. Classes no larger give none; a
+        class with no larger one gets repeated real images only.
 
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input.
@@ -115,8 +116,9 @@ class M2mSampler(BaseImageSampler):
         Where the translation runs; ``"auto"`` picks CUDA when available.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the default classifier, the seeds, the random starts and the
-        repeated images. The same integer gives bit-identical output on CPU.
+        Seeds the default classifier, the draws of source images, the random
+        starts and the repeated images. The same integer gives bit-identical
+        output on CPU.
 
     Attributes
     ----------
@@ -151,21 +153,21 @@ class M2mSampler(BaseImageSampler):
     -----
     Departures from the paper, which translates while training the final
     classifier: here the translation happens once, before it, with one
-    classifier, so the penalty is that classifier's logit of the seed class
-    (the paper takes it from the network in training), and each class's
-    seeds are drawn from all larger classes' images rather than from a
-    minibatch. A fit that fails or is interrupted leaves the sampler
-    unfitted.
+    classifier, so the term weighted by ``source_logit_weight`` is that
+    classifier's logit of the source image's class (the paper takes it from
+    the network in training), and each class's source images are drawn from
+    all larger classes' images rather than from a minibatch. A fit that
+    fails or is interrupted leaves the sampler unfitted.
 
     When fewer than half of a class's new images are translations,
-    ``fit_resample`` warns with how many are copies of real images, how many
-    seeds the seed rule let through and how many translations reached
-    ``acceptance_threshold``, and the settings that raise whichever fell
+    ``fit_resample`` warns with how many are copies of real images, how
+    many source images the source rule let through and how many translations
+    reached ``acceptance_threshold``, and the settings that raise whichever fell
     short. The paper's defaults, made for 32x32 color images and classes
     thousands of images apart, translate few images of small classes and
     small images: 11% and 5% of the new images on part A's X-rays with 25
     pneumonia images (seeds 0 and 1), under 1% on 8x8 digits. There
-    ``step_size=0.5`` with ``seed_beta=0`` translated 99%, and 43% to 100%
+    ``step_size=0.5`` with ``source_beta=0`` translated 99%, and 43% to 100%
     (``python benchmarks/bench_m2m_acceptance.py --seeds 0 1``).
 
     References
@@ -183,12 +185,12 @@ class M2mSampler(BaseImageSampler):
     >>> keep = (y == 0) | (np.arange(len(y)) < 60)
     >>> X, y = X[keep], y[keep]
     >>> # A short classifier keeps the example quick. At the paper's step and
-    >>> # seed rule an 8x8 digit is not translated (every new image would be
-    >>> # a copy, and a warning would say so): longer steps, every seed.
+    >>> # source rule an 8x8 digit is not translated (every new image would be
+    >>> # a copy, and a warning would say so): longer steps, every source.
     >>> sampler = M2mSampler(
     ...     classifier=CNNClassifier(n_epochs=10, random_state=0),
     ...     step_size=0.5,
-    ...     seed_beta=0.0,
+    ...     source_beta=0.0,
     ...     random_state=0,
     ... )
     >>> X_res, y_res = sampler.fit_resample(X, y)
@@ -203,9 +205,9 @@ class M2mSampler(BaseImageSampler):
         "classifier": [HasMethods(["fit", "predict_proba"]), None],
         "n_steps": [Interval(Integral, 0, None, closed="left")],
         "step_size": [Interval(Real, 0, None, closed="left")],
-        "penalty": [Interval(Real, 0, None, closed="left")],
+        "source_logit_weight": [Interval(Real, 0, None, closed="left")],
         "acceptance_threshold": [Interval(Real, 0, 1, closed="neither")],
-        "seed_beta": [Interval(Real, 0, 1, closed="left")],
+        "source_beta": [Interval(Real, 0, 1, closed="left")],
         "device": DEVICE_CONSTRAINTS,
     }
 
@@ -216,9 +218,9 @@ class M2mSampler(BaseImageSampler):
         classifier=None,
         n_steps=10,
         step_size=0.1,
-        penalty=0.5,
+        source_logit_weight=0.5,
         acceptance_threshold=0.9,
-        seed_beta=0.999,
+        source_beta=0.999,
         image_shape=None,
         filter_threshold=None,
         filter_classifier=None,
@@ -235,9 +237,9 @@ class M2mSampler(BaseImageSampler):
         self.classifier = classifier
         self.n_steps = n_steps
         self.step_size = step_size
-        self.penalty = penalty
+        self.source_logit_weight = source_logit_weight
         self.acceptance_threshold = acceptance_threshold
-        self.seed_beta = seed_beta
+        self.source_beta = source_beta
         self.device = device
 
     def _make_generator(self):
@@ -261,15 +263,15 @@ def few_translations_message(sampler, few):
     settings that raise their share."""
     parts, short = [], set()
     for label, t in few.items():
-        why = "no class is larger, so none gives seeds"
-        if t.seeded:
+        why = "no class is larger, so none gives source images"
+        if t.has_sources:
             why = (
-                f"seed_beta={sampler.seed_beta} let {t.lucky} of {t.drawn} "
-                f"seeds through, and {t.passed} of {t.drawn} translations "
+                f"source_beta={sampler.source_beta} let {t.lucky} of {t.drawn} "
+                f"source images through, and {t.passed} of {t.drawn} translations "
                 f"reached acceptance_threshold={sampler.acceptance_threshold}"
             )
             # What fell short; where neither did, each halved the other.
-            passed = {"seed": t.lucky, "threshold": t.passed}
+            passed = {"source": t.lucky, "threshold": t.passed}
             lacking = {k for k, n in passed.items() if n < FEW_TRANSLATIONS * t.drawn}
             short |= lacking or set(passed)
         parts.append(
@@ -281,7 +283,7 @@ def few_translations_message(sampler, few):
         "M2mSampler kept few translations and repeated real images in their "
         f"place, as random oversampling does: for {'; for '.join(parts)}."
         + (f" To translate more, {advice}." if advice else "")
-        + " The paper's step_size=0.1 and seed_beta=0.999 translate few images "
+        + " The paper's step_size=0.1 and source_beta=0.999 translate few images "
         "of small classes and of small images (measured in the user guide's "
         f"M2mSampler section). It warns when fewer than {FEW_TRANSLATIONS:.0%} "
         "of a class's new images are translations; acceptance_rate_ holds "
@@ -295,9 +297,9 @@ class Tally:
 
     drawn: int = 0
     kept: int = 0  # translations kept; the rest are repeated real images
-    lucky: int = 0  # draws whose seed the seed rule let through
+    lucky: int = 0  # draws whose source image the source rule let through
     passed: int = 0  # translations that reached acceptance_threshold
-    seeded: bool = True  # False when no class is larger
+    has_sources: bool = True  # False when no class is larger
 
 
 @dataclass
@@ -367,22 +369,23 @@ class Translation(Generator):
         """``n_samples`` images of class ``index``, counted in ``tally``."""
         s = self.sampler
         tally.drawn += n_samples
-        # The weight of a seed of each class: 1 - beta ** (how much larger).
+        # The weight of a source image of each class: 1 - beta ** (how much
+        # larger).
         larger = np.clip(self.counts - self.counts[index], 0, None)
-        weight = 1.0 - s.seed_beta ** larger.astype(np.float64)
+        weight = 1.0 - s.source_beta ** larger.astype(np.float64)
         per_image = weight[self.targets]
         repeats = own[torch.from_numpy(rng.randint(len(own), size=n_samples))]
         if per_image.sum() == 0:  # no larger class: nothing to translate from
-            tally.seeded = False
+            tally.has_sources = False
             return repeats
-        seeds = rng.choice(
+        sources = rng.choice(
             len(per_image), size=n_samples, p=per_image / per_image.sum()
         )
-        lucky = rng.uniform(size=n_samples) < weight[self.targets[seeds]]
-        start = self._random_start(self.images[torch.from_numpy(seeds)], rng)
+        lucky = rng.uniform(size=n_samples) < weight[self.targets[sources]]
+        start = self._random_start(self.images[torch.from_numpy(sources)], rng)
         target = torch.full((n_samples,), int(self.columns[index]))
-        seed_columns = self.columns[torch.from_numpy(self.targets[seeds])]
-        moved, proba = self._translate(start, target, seed_columns)
+        source_columns = self.columns[torch.from_numpy(self.targets[sources])]
+        moved, proba = self._translate(start, target, source_columns)
         passed = proba >= s.acceptance_threshold
         kept = torch.from_numpy(lucky) & passed
         tally.lucky += int(lucky.sum())
@@ -390,14 +393,14 @@ class Translation(Generator):
         tally.kept += int(kept.sum())
         return torch.where(kept.view(-1, 1, 1, 1), moved, repeats)
 
-    def _random_start(self, seeds, rng):
-        """``seeds`` moved by Gaussian noise of a fixed L2 norm, in range."""
-        noise = torch.randn(seeds.shape, generator=make_generator(torch_seed(rng)))
+    def _random_start(self, sources, rng):
+        """``sources`` moved by Gaussian noise of a fixed L2 norm, in range."""
+        noise = torch.randn(sources.shape, generator=make_generator(torch_seed(rng)))
         size = RANDOM_START * (self.high - self.low)
         noise *= size / norms(noise).clamp_min(1e-12)
-        return (seeds + noise).clamp(self.low, self.high)
+        return (sources + noise).clamp(self.low, self.high)
 
-    def _translate(self, images, target, seed_columns):
+    def _translate(self, images, target, source_columns):
         """The images after the gradient steps, and the probability the
         network gives each of its target column."""
         s, module = self.sampler, self.module
@@ -413,13 +416,14 @@ class Translation(Generator):
                 rows = slice(start, min(start + INFERENCE_CHUNK, len(images)))
                 x = padded(images[rows]).to(device)
                 wanted = padded(target[rows]).to(device)
-                seed = padded(seed_columns[rows]).to(device)
+                source = padded(source_columns[rows]).to(device)
                 for _ in range(s.n_steps):
                     x.requires_grad_(True)
                     logits = module(x)
                     # Summed, so that each image's gradient is its own.
                     loss = F.cross_entropy(logits, wanted, reduction="sum")
-                    loss = loss + s.penalty * logits.gather(1, seed[:, None]).sum()
+                    source_logit = logits.gather(1, source[:, None]).sum()
+                    loss = loss + s.source_logit_weight * source_logit
                     (grad,) = torch.autograd.grad(loss, x)
                     x = x.detach() - step * grad / norms(grad).clamp_min(1e-12)
                     x = x.clamp(self.low, self.high)
