@@ -30,9 +30,9 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     In ``fit``, ``sampler`` adds new images to the training data, and
     ``classifier`` is fitted on real and new images together with
     per-image weights. Each class's total weight comes from the *real*
-    counts (``class_weight``), and within a class that got new images, the
-    new ones carry ``synthetic_share`` of that total and the real ones the
-    rest. Class weights computed on the resampled counts would give the few
+    counts (``real_class_weight``), and within a class that got new images,
+    the new ones carry ``synthetic_share`` of that total and the real ones
+    the rest. Class weights computed on the resampled counts would give the few
     real minority images the weight of an ordinary image and let the new
     ones take over; this keeps the weight that makes class weights work on
     the real images, and gives the new images a share that a grid search can
@@ -54,9 +54,17 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         imbalanced-learn's over-samplers do); ``None`` uses
         ``SuperpixelSampler()``, which needs no training.
 
-    class_weight : {"balanced"} or None, default="balanced"
-        Each class's total weight: ``"balanced"`` gives every class the same
-        total (``n_real / n_classes``), ``None`` gives each its real count.
+    real_class_weight : {"balanced"} or None, default="balanced"
+        Each class's total weight, from the real counts (those of the ``y``
+        given to :meth:`fit`): ``"balanced"`` gives every class the same
+        total (``n_real / n_classes``), as scikit-learn's
+        ``class_weight="balanced"`` does; ``None`` gives each its real
+        count. Its own name, not ``class_weight``: a classifier's
+        ``class_weight`` weighs the data it is fitted on (here the resampled
+        data) and defaults to None everywhere, in scikit-learn and on
+        :class:`~gansampler.CNNClassifier`; this one weighs the real counts,
+        splits each class's total between real and new images, and
+        defaults to ``"balanced"``, the weighting this estimator is for.
 
     synthetic_share : float in [0, 1], default=0.5
         Share of a class's total weight that its new images carry. 0 trains
@@ -105,7 +113,7 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     _parameter_constraints = {
         "classifier": [HasMethods(["fit", "predict_proba"]), None],
         "sampler": [HasMethods(["fit_resample"]), None],
-        "class_weight": [StrOptions({"balanced"}), None],
+        "real_class_weight": [StrOptions({"balanced"}), None],
         "synthetic_share": [Interval(Real, 0, 1, closed="both")],
     }
 
@@ -114,12 +122,12 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         classifier=None,
         sampler=None,
         *,
-        class_weight="balanced",
+        real_class_weight="balanced",
         synthetic_share=0.5,
     ):
         self.classifier = classifier
         self.sampler = sampler
-        self.class_weight = class_weight
+        self.real_class_weight = real_class_weight
         self.synthetic_share = synthetic_share
 
     def fit(self, X, y):
@@ -155,18 +163,22 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"classifier={self.classifier!r} weighs classes itself, on the "
                 "resampled counts; leave its class_weight None, and "
-                "ResampledClassifier's class_weight weighs them on the real ones."
+                "ResampledClassifier's real_class_weight weighs them on the real "
+                "ones."
             )
         if y is None:
             raise ValueError("ResampledClassifier needs the labels y; got y=None.")
-        if isinstance(classifier, CNNClassifier) and self.class_weight is not None:
+        if isinstance(classifier, CNNClassifier) and self.real_class_weight is not None:
             # Its class weights on the real images are a correction of the
             # prior, as a logit-adjusted loss or re-balancing would be.
             warn_if_corrections_stack(
                 classifier.loss,
                 None,
                 classifier.rebalance,
-                also=[f"ResampledClassifier's class_weight={self.class_weight!r}"],
+                also=[
+                    "ResampledClassifier's "
+                    f"real_class_weight={self.real_class_weight!r}"
+                ],
             )
         sampler = clone(SuperpixelSampler() if self.sampler is None else self.sampler)
         n_real = len(y)
@@ -200,7 +212,7 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         weights = np.empty(len(y_res))
         for label in labels:
             n_own, n_made = np.sum(real == label), np.sum(new == label)
-            total = n_real / len(labels) if self.class_weight else n_own
+            total = n_real / len(labels) if self.real_class_weight else n_own
             share = self.synthetic_share if n_made else 0.0
             weights[:n_real][real == label] = total * (1 - share) / n_own
             if n_made:

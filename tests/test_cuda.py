@@ -103,7 +103,7 @@ def test_resampled_classifier_on_cuda(digits_imbalanced):
     model = ResampledClassifier(
         CNNClassifier(n_epochs=2, **CUDA),
         FeatureSMOTESampler(n_filters=4, encoder_epochs=2, **CUDA),
-        class_weight="balanced",
+        real_class_weight="balanced",
         synthetic_share=0.25,
     ).fit(X, y)
     assert model.predict_proba(X).shape == (len(X), 2)

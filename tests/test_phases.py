@@ -142,7 +142,7 @@ def test_corrections_that_do_not_stack_do_not_warn(digits_imbalanced, settings):
 def test_resampled_classifier_warns_of_a_logit_adjusted_classifier(digits_imbalanced):
     X, y = digits_imbalanced
     inner = CNNClassifier(**FAST, n_epochs=1, loss="logit_adjusted")
-    with pytest.warns(UserWarning, match="ResampledClassifier's class_weight"):
+    with pytest.warns(UserWarning, match="ResampledClassifier's real_class_weight"):
         ResampledClassifier(inner).fit(X.reshape(len(X), -1), y)
 
 
