@@ -16,11 +16,12 @@ from ..base import BaseImageSampler
 from ._docs import NETWORK_TEXT
 from ._features.docs import FEATURE_TEXT
 from ._features.generator import SPACE_ONLY_CONSTRAINTS, FeatureSpaceGenerator
-from ._mixins import FeatureSpaceMixin
+from ._features.space import StartImages
+from ._mixins import FeatureSpaceMixin, SampleMixin
 
 
 @fill_doc(NETWORK_TEXT, FEATURE_TEXT, FILTER_TEXT)
-class FeatureSMOTESampler(FeatureSpaceMixin, BaseImageSampler):
+class FeatureSMOTESampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
     """Oversample with SMOTE in a learned feature space.
 
     A small encoder learns to classify the images and, through a decoder, to
@@ -108,6 +109,17 @@ class FeatureSMOTESampler(FeatureSpaceMixin, BaseImageSampler):
 
     Notes
     -----
+    :meth:`fit` learns what the sampler draws from: the feature space, each
+    class's features and their nearest neighbours. It also keeps the
+    training images that residual decoding starts from (a reference to the
+    fit's float32 copy, not another; none without a decoder). :meth:`sample`,
+    :meth:`sample_features` and :meth:`encode` work after it.
+    :meth:`fit_resample` is :meth:`fit` followed by one draw per class to
+    oversample, from the same random state: ``fit`` with a RandomState
+    instance, then ``sample`` of each class in turn with that instance, gives
+    the new images of ``fit_resample`` with an equal instance (without
+    ``filter_threshold``, which acts in ``fit_resample`` alone).
+
     A fit that fails or is interrupted leaves the sampler unfitted; the
     fitted networks rest on the CPU.
 
@@ -130,6 +142,8 @@ class FeatureSMOTESampler(FeatureSpaceMixin, BaseImageSampler):
     >>> X_res, y_res = sampler.fit_resample(X, y)
     >>> np.bincount(y_res) == np.bincount(y).max()
     array([ True,  True])
+    >>> sampler.sample(3, y=1, random_state=0).shape
+    (3, 8, 8)
     """
 
     _parameter_constraints = {
@@ -226,28 +240,38 @@ class FeatureSMOTE:
             search = NearestNeighbors(n_neighbors=self.k_neighbors).fit(own)
             self.members[index] = torch.from_numpy(own)
             self.neighbours[index] = search.kneighbors(return_distance=False)
+        self.starts = StartImages(space, training)
         self.fitted = FittedSMOTE(training.classes, space.classifier, device)
         self.n_features = features.shape[1]
 
     def new_features(self, class_index, rng, real=None):
-        """Interpolated features, and the real images they start from."""
+        """Interpolated features, and the real images they start from
+        (taken from the fit, so ``real`` is not needed)."""
         made = torch.empty(len(class_index), self.n_features)
-        start = np.empty(len(class_index), dtype=np.int64)
+        source = np.empty(len(class_index), dtype=np.int64)
         for index in np.unique(class_index):
             rows = np.flatnonzero(class_index == index)
-            made[torch.from_numpy(rows)], start[rows] = self._interpolate(
+            made[torch.from_numpy(rows)], start = self._interpolate(
                 int(index), len(rows), rng
             )
+            source[rows] = self.starts.position(int(index), start)
         # Each new image is decoded from the real image its interpolation
         # starts at.
-        return made, lambda: real[torch.from_numpy(start)]
+        return made, lambda: self.starts.batch(source)
 
     def _interpolate(self, index, n_samples, rng):
         if index not in self.members:
-            label = self.fitted.classes_[index]
+            label = plain(self.fitted.classes_[index])
+            size = len(self.starts.rows[index])
+            hint = (
+                f"Lower k_neighbors to at most {size - 1} and fit again."
+                if size > 1
+                else "One image has no neighbour to interpolate towards."
+            )
             raise ValueError(
-                f"Class {label!r} has too few images for k_neighbors="
-                f"{self.k_neighbors}; new samples of it cannot be drawn."
+                f"k_neighbors={self.k_neighbors} needs more than "
+                f"{self.k_neighbors} images of a class to draw new samples "
+                f"of it; class {label!r} has {size}. {hint}"
             )
         members = self.members[index]
         start = rng.randint(len(members), size=n_samples)

@@ -12,15 +12,18 @@ from .._validation import own_random_state
 
 
 class SampleMixin:
-    """``fit`` that trains the generator, and ``sample`` that draws from it."""
+    """``fit`` that learns what the sampler draws from, and ``sample`` that
+    draws from it: the samplers that can draw new images of a class from
+    what they learned (the GANs, FeatureSMOTE, variance transfer, M2m)."""
 
     def fit(self, X, y):
-        """Train the generator on images ``X`` with labels ``y``.
+        """Learn from images ``X`` with labels ``y`` what the sampler draws from.
 
         Unlike imbalanced-learn's samplers, whose ``fit`` only checks the
-        data, this trains the generator, so that :meth:`sample` can draw
-        images afterwards. :meth:`fit_resample` trains and resamples in one
-        call.
+        data, this trains the sampler's networks and keeps what its draws
+        need, so that :meth:`sample` can draw images afterwards.
+        :meth:`fit_resample` is this fit followed by one draw per class to
+        oversample, from the same random state.
 
         Parameters
         ----------
@@ -139,8 +142,9 @@ class FeatureSpaceMixin:
     def sample_features(self, n_samples, y, *, random_state=None):
         """Draw ``n_samples`` generated feature vectors of class(es) ``y``.
 
-        :meth:`sample` draws images; this draws what the GAN generates
-        before decoding.
+        :meth:`sample` draws images; this draws the features that the
+        sampler makes (generates, interpolates or shifts) before decoding
+        them.
 
         Parameters
         ----------

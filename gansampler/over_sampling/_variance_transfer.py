@@ -14,11 +14,12 @@ from ..base import BaseImageSampler
 from ._docs import NETWORK_TEXT
 from ._features.docs import FEATURE_TEXT
 from ._features.generator import SPACE_ONLY_CONSTRAINTS, FeatureSpaceGenerator
-from ._mixins import FeatureSpaceMixin
+from ._features.space import StartImages
+from ._mixins import FeatureSpaceMixin, SampleMixin
 
 
 @fill_doc(NETWORK_TEXT, FEATURE_TEXT, FILTER_TEXT)
-class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
+class VarianceTransferSampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
     """Oversample by adding a larger class's variation to minority images.
 
     A few images of a class show little of the variety (pose, contrast,
@@ -135,9 +136,17 @@ class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
       sampler splits nothing.
 
     It relies on the encoder's training to keep class identity in the
-    directions that the deviations of one class share little of. A fit that
-    fails or is interrupted leaves the sampler unfitted; the fitted networks
-    rest on the CPU.
+    directions that the deviations of one class share little of.
+
+    :meth:`fit` learns what the sampler draws from: the feature space, each
+    class's features, centre and the deviations it borrows. It also keeps
+    the training images that residual decoding starts from (a reference to
+    the fit's float32 copy, not another; none without a decoder).
+    :meth:`sample`, :meth:`sample_features` and :meth:`encode` work after
+    it. :meth:`fit_resample` is :meth:`fit` followed by one draw per class
+    to oversample, from the same random state (see
+    :class:`FeatureSMOTESampler`). A fit that fails or is interrupted leaves
+    the sampler unfitted; the fitted networks rest on the CPU.
 
     References
     ----------
@@ -164,6 +173,8 @@ class VarianceTransferSampler(FeatureSpaceMixin, BaseImageSampler):
     >>> X_res, y_res = sampler.fit_resample(X, y)
     >>> np.bincount(y_res) == np.bincount(y).max()
     array([ True,  True])
+    >>> sampler.sample(3, y=1, random_state=0).shape
+    (3, 8, 8)
     """
 
     _parameter_constraints = {
@@ -250,25 +261,28 @@ class VarianceTransfer:
             self.deviations[k] = deviations[
                 torch.from_numpy(np.isin(training.targets, chosen))
             ]
+        self.starts = StartImages(space, training)
         self.fitted = FittedTransfer(
             training.classes, space.classifier, centers.numpy(), donors, device
         )
         self.n_features = features.shape[1]
 
     def new_features(self, class_index, rng, real=None):
-        """New features, and the real images they start from."""
+        """New features, and the real images they start from (taken from
+        the fit, so ``real`` is not needed)."""
         made = torch.empty(len(class_index), self.n_features)
-        start = np.empty(len(class_index), dtype=np.int64)
+        source = np.empty(len(class_index), dtype=np.int64)
         for index in np.unique(class_index):
             rows = np.flatnonzero(class_index == index)
             own, borrowed = self.members[int(index)], self.deviations[int(index)]
-            start[rows] = rng.randint(len(own), size=len(rows))
+            start = rng.randint(len(own), size=len(rows))
             picks = torch.from_numpy(rng.randint(len(borrowed), size=len(rows)))
             made[torch.from_numpy(rows)] = (
-                own[torch.from_numpy(start[rows])] + self.scale * borrowed[picks]
+                own[torch.from_numpy(start)] + self.scale * borrowed[picks]
             )
+            source[rows] = self.starts.position(int(index), start)
         # Each new image is decoded from the real image it starts at.
-        return made, lambda: real[torch.from_numpy(start)]
+        return made, lambda: self.starts.batch(source)
 
     def attributes(self):
         return [self.fitted]

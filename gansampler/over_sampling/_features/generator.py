@@ -120,7 +120,9 @@ class FeatureSpaceGenerator(Generator):
     device, seeds)`` (after an optional ``check(training)`` before any
     training) and draws them with ``new_features(class_index, rng, real) ->
     (features, anchors)``, where ``anchors()`` gives the real images that
-    residual decoding starts from.
+    residual decoding starts from. ``learn`` keeps whatever the draws need
+    (``real`` is None when ``sample`` draws), so that a sampler can draw
+    after ``fit`` alone.
     """
 
     def __init__(self, settings, inner):

@@ -305,6 +305,33 @@ def anchor_batch(anchors, class_index, layout, rng):
     return batch
 
 
+class StartImages:
+    """The training images that new features start from, kept by the fit.
+
+    FeatureSMOTE and variance transfer start each new sample at a real
+    sample of its class, picked by its position among the class's samples;
+    residual decoding needs that sample's image. Keeping the images (a
+    reference to the fit's tensor, not a copy) lets ``sample`` decode as
+    ``fit_resample`` does, with the same bits. Without a decoder (tabular
+    rows, tiny images) no image is needed, and none is kept.
+    """
+
+    def __init__(self, space, training):
+        self.images = training.images if space.decoder is not None else None
+        self.rows = [
+            np.flatnonzero(training.targets == k) for k in range(len(training.classes))
+        ]
+
+    def position(self, index, start):
+        """The rows in the training images of class ``index``'s samples at
+        positions ``start`` among that class's samples."""
+        return self.rows[index][start]
+
+    def batch(self, rows):
+        """The training images at ``rows`` (NCHW float32)."""
+        return self.images[torch.from_numpy(rows)]
+
+
 def _make_decoder(n_features, layout, n_filters):
     shape = (layout.channels, layout.height, layout.width)
     if uses_convolutions(layout.height, layout.width):
