@@ -26,6 +26,7 @@ from .._validation import plain
 from .._warnings import warn
 from ..base import BaseImageSampler
 from ._features.generator import extractor_network
+from ._mixins import SampleMixin
 
 # The L2 radius of the random start, as a share of the images' range of
 # values: the paper's 0.5 for images in [0, 1].
@@ -47,7 +48,7 @@ ADVICE = {
 
 
 @fill_doc(FILTER_TEXT)
-class M2mSampler(BaseImageSampler):
+class M2mSampler(SampleMixin, BaseImageSampler):
     """Oversample by translating images of larger classes into a smaller one.
 
     Major-to-minor translation (M2m) [1]_: each new image of a class starts
@@ -156,8 +157,15 @@ class M2mSampler(BaseImageSampler):
     classifier, so the term weighted by ``source_logit_weight`` is that
     classifier's logit of the source image's class (the paper takes it from
     the network in training), and each class's source images are drawn from
-    all larger classes' images rather than from a minibatch. A fit that
-    fails or is interrupted leaves the sampler unfitted.
+    all larger classes' images rather than from a minibatch.
+
+    :meth:`fit` fits the classifier and keeps the training images, which
+    the source images are drawn from (a reference to the fit's float32
+    copy), so :meth:`sample` translates new images without refitting.
+    :meth:`fit_resample` is :meth:`fit` followed by one draw per class to
+    oversample, from the same random state; ``acceptance_rate_`` and the
+    warning below are about that draw. A fit that fails or is interrupted
+    leaves the sampler unfitted.
 
     When fewer than half of a class's new images are translations,
     ``fit_resample`` warns with how many are copies of real images, how

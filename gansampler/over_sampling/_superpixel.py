@@ -169,6 +169,13 @@ class SuperpixelSampler(BaseImageSampler):
     A class to oversample needs at least 2 images: copies of a single image
     teach a classifier that one image.
 
+    It has no ``sample``, unlike the samplers that learn what they draw
+    from: it learns nothing from the data, and its draw transforms the real
+    images of a class, so a fitted sampler would hold nothing but a copy of
+    the training images. Its ``fit`` checks the images and the parameters,
+    as imbalanced-learn's samplers do; :meth:`fit_resample` makes the
+    images, with no training to repeat.
+
     References
     ----------
     .. [1] R. Achanta et al., "SLIC superpixels compared to state-of-the-art
