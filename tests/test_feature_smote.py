@@ -106,11 +106,17 @@ def test_decoding_changes_images_not_features(digits_imbalanced):
 
 def test_sample_features(digits_imbalanced):
     X, y = digits_imbalanced
-    sampler = FeatureSMOTESampler(**FAST).fit(X, y)
     with pytest.raises(Exception, match="not fitted"):
-        sampler.sample_features(3, y=1)
-    sampler.fit_resample(X, y)
+        FeatureSMOTESampler(**FAST).sample_features(3, y=1)
+    # fit learns the features it draws from (issue 35 item 5): the same
+    # draws after fit as after fit_resample.
+    sampler = FeatureSMOTESampler(**FAST).fit(X, y)
     made = sampler.sample_features(4, y=1, random_state=0)
+    resampled = FeatureSMOTESampler(**FAST)
+    resampled.fit_resample(X, y)
+    np.testing.assert_array_equal(
+        made, resampled.sample_features(4, y=1, random_state=0)
+    )
     assert made.shape == (4, sampler.n_features_out_)
     np.testing.assert_array_equal(made, sampler.sample_features(4, y=1, random_state=0))
     with pytest.raises(ValueError, match=r"y holds labels \[7\].*not in classes_"):
