@@ -407,7 +407,7 @@ def test_verbose_shows_a_progress_bar_with_losses(capsys):
         (GRAY.reshape(16, -1), Y, {"image_shape": (27, 27)}, "image_shape"),
         (GRAY, Y[:-1], {}, "inconsistent numbers of samples"),
         (GRAY, np.zeros(16), {}, "1 class"),
-        (GRAY, Y, {"loss": "wasserstein"}, "'loss' parameter"),
+        (GRAY, Y, {"adversarial_loss": "wasserstein"}, "'adversarial_loss' parameter"),
     ],
     ids=[
         "one-image",
