@@ -15,6 +15,10 @@ from gansampler import CNNClassifier, DCGANSampler, FeatureGANSampler, InfoGANSa
 from gansampler._torch import minibatches
 from gansampler._training import Budget, warn_if_unconverged
 from gansampler.neural_network import _train
+from gansampler.over_sampling import _feature_gan
+from gansampler.over_sampling._feature_gan import FEATURE_GAN_BUDGET
+from gansampler.over_sampling._gan import generator
+from gansampler.over_sampling._gan.generator import GAN_BUDGET
 from gansampler.over_sampling._gan.steps import warn_if_discriminator_wins
 
 RNG = np.random.RandomState(0)
@@ -153,13 +157,31 @@ def test_gan_warns_when_the_discriminator_wins():
 
 
 @pytest.mark.parametrize(
-    "cls, epochs",
-    [(DCGANSampler, 1000), (InfoGANSampler, 1000), (FeatureGANSampler, 1000)],
+    "cls, budget",
+    [
+        (DCGANSampler, "GAN_BUDGET"),
+        (InfoGANSampler, "GAN_BUDGET"),
+        (FeatureGANSampler, "FEATURE_GAN_BUDGET"),
+    ],
 )
-def test_gan_auto_epochs_follow_the_data(cls, epochs):
+def test_gan_auto_epochs_follow_the_data(cls, budget, monkeypatch):
     # 16 rows in batches of 8: two steps an epoch, so the floor of steps
-    # decides. Tabular rows, n_filters and latent_dim keep the networks
-    # small for speed.
+    # decides: 1000 epochs of the default budgets.
+    defaults = {"GAN_BUDGET": GAN_BUDGET, "FEATURE_GAN_BUDGET": FEATURE_GAN_BUDGET}
+    assert defaults[budget].epochs("auto", 2) == 1000
+    # That the sampler resolves "auto" by its own budget's rule is tested on
+    # floors cut to 20 and 30 steps (10 and 15 epochs) rather than by 2,000
+    # steps of training (about 20 s of the suite for the three): the
+    # default budgets are trained in test_common's
+    # test_gan_defaults_pass_a_check. The two floors differ, so a sampler
+    # that read the other family's budget would fail here.
+    monkeypatch.setattr(generator, "GAN_BUDGET", Budget(min_epochs=1, min_steps=20))
+    monkeypatch.setattr(
+        _feature_gan, "FEATURE_GAN_BUDGET", Budget(min_epochs=1, min_steps=30)
+    )
+    epochs = {"GAN_BUDGET": 10, "FEATURE_GAN_BUDGET": 15}[budget]
+    # Tabular rows, n_filters and latent_dim keep the networks small for
+    # speed.
     table = RNG.normal(size=(16, 10))
     sampler = cls(batch_size=8, n_filters=4, latent_dim=8, random_state=0)
     sampler.set_params(device="cpu").fit(table, Y)
