@@ -227,11 +227,13 @@ def test_frozen_extractor_survives_cross_validation(digits):
 
 def test_classifier_follows_its_schedule(digits):
     X, y = digits
+    # The classifier as it starts, fitted once for the four comparisons (it
+    # was fitted anew in each, the same fit four times).
+    start = tiny(n_epochs=1, classifier_learning_rate=0.0).fit(X, y)
 
     def classifier_moved(**params):
         sampler = tiny(**{"classifier_learning_rate": 1e-2, **params})
         sampler.fit(X, y)
-        start = tiny(n_epochs=1, classifier_learning_rate=0.0).fit(X, y)
         return not torch.equal(
             sampler.classifier_.linear.weight, start.classifier_.linear.weight
         )
