@@ -1,0 +1,86 @@
+"""The results page: docs/benchmarks.md's generated block is what
+benchmarks/bench_report.py makes of the committed result lines, and the user
+guide's recipe quotes the figures of its tables (issue 35)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import bench_report  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def page():
+    return bench_report.results_page()
+
+
+def recipe_text():
+    text = (ROOT / "docs" / "user_guide.rst").read_text()
+    start = text.index(".. _recipe:")
+    end = text.index("\nData\n----", start)
+    return " ".join(text[start:end].split())
+
+
+def test_every_result_file_is_classified():
+    # a new result file must be listed as current (with what it supersedes)
+    # or as not current, with the reason, in bench_report.SOURCES/NOT_CURRENT
+    assert bench_report.unclassified() == []
+
+
+def test_only_test_split_rows_are_results():
+    rows = bench_report.current_rows()
+    assert rows
+    assert {r.get("split", "test") for r in rows} == {"test"}
+    assert not any("_val" in s.file for s in bench_report.SOURCES)
+
+
+def test_write_page_replaces_the_block_only(tmp_path, page):
+    path = tmp_path / "page.md"
+    path.write_text(f"# Title\n\n{bench_report.BEGIN}\nold\n{bench_report.END}\nTail\n")
+    bench_report.write_page(path)
+    assert path.read_text() == f"# Title\n\n{page[0]}Tail\n"
+    bench_report.write_page(path)
+    assert path.read_text() == f"# Title\n\n{page[0]}Tail\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.md"]
+    path.write_text("# No markers\n")
+    with pytest.raises(ValueError, match="needs one"):
+        bench_report.write_page(path)
+
+
+@pytest.mark.parametrize(
+    "figure",
+    bench_report.RECIPE_FIGURES,
+    ids=lambda f: f"{f.part}-{f.n}-{f.method}-{f.column}".replace(" ", ""),
+)
+def test_recipe_figures_come_from_the_tables(figure, page):
+    figures = page[1]
+    key = (figure.part, figure.n, figure.method, figure.column)
+    assert key in figures, f"the page has no {key}"
+    if figure.quoted:
+        assert figure.quoted in recipe_text(), "the recipe no longer quotes it"
+    text, ahead = bench_report.page_figure(figure, figures[key])
+    if figure.now:
+        # the recipe disagrees with the current rows: the page says `now`
+        assert text != figure.quoted
+        assert text == figure.now
+    elif figure.quoted:
+        assert text == figure.quoted
+    if figure.ahead is not None:
+        assert ahead == figure.ahead
+
+
+def test_page_figure_reads_the_cell():
+    # flip reads base minus method: "threshold tuning was ahead of the
+    # logit-adjusted loss on four of five" from the loss's row
+    flipped = bench_report.RecipeFigure(
+        25, "m", "x - b", "+0.011 +- 0.012", ahead=4, flip=True
+    )
+    cell = "-0.011 +- 0.012, ahead on 1 of 5"
+    assert bench_report.page_figure(flipped, cell) == ("+0.011 +- 0.012", 4)
+    # at the recipe's precision
+    rounded = bench_report.RecipeFigure(10, "m", "x", "0.82")
+    assert bench_report.page_figure(rounded, "0.818 +- 0.023") == ("0.82", None)
