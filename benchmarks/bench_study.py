@@ -1,8 +1,11 @@
-"""The imbalance study (../shared/STUDY.md), parts A and B.
+"""The imbalance study (../shared/STUDY.md), parts A, B and D.
 
 Part A: PneumoniaMNIST with all 1214 normal training images and
 ``n_minority`` pneumonia images drawn with the run's seed; scored on the full
-official test set. Part B: digits split 50/50 (seed 0), classes 0 and 1 whole
+official test set. Part D, its mirror: 1214 pneumonia training images and
+``n_minority`` normal ones (10, 25 or 50), both drawn with the run's seed;
+scored the same way, with the minority's recall (normal: specificity) as
+``minority_recall``. Part B: digits split 50/50 (seed 0), classes 0 and 1 whole
 and a tenth of every other class; scored on the untouched test half.
 
 Every method is followed by the same CNNClassifier, seeded with the run's
@@ -50,6 +53,9 @@ from gansampler.datasets import load_pneumoniamnist
 from gansampler.study import default_methods, fit_method, parse_method
 
 N_MINORITY = (10, 25, 50, 100, 250)
+N_MINORITY_D = (10, 25, 50)
+# Part D's majority: as many pneumonia images as part A has normal ones.
+N_MAJORITY_D = 1214
 
 
 # One copy of the methods: the library's registry, which ``gansampler study``
@@ -102,6 +108,18 @@ def part_a_data(path, n_minority, seed):
     return X[keep], y[keep]
 
 
+def part_d_data(path, n_minority, seed):
+    """Part D: ``N_MAJORITY_D`` pneumonia and ``n_minority`` normal training
+    images, both drawn without replacement by one generator seeded with
+    ``seed`` (pneumonia first), normal images first as in part A."""
+    X, y = load_pneumoniamnist("train", path)
+    rng = np.random.RandomState(seed)
+    pneumonia = rng.choice(np.flatnonzero(y == 1), N_MAJORITY_D, replace=False)
+    normal = rng.choice(np.flatnonzero(y == 0), n_minority, replace=False)
+    keep = np.concatenate([normal, pneumonia])
+    return X[keep], y[keep]
+
+
 def part_b_split():
     X, y = load_digits(return_X_y=True)
     X = X.reshape(-1, 8, 8)
@@ -136,9 +154,15 @@ def done_keys(path, sampler_params=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["A", "B"], required=True)
+    parser.add_argument("--part", choices=["A", "B", "D"], required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--n-minority", type=int, nargs="+", default=list(N_MINORITY))
+    parser.add_argument(
+        "--n-minority",
+        type=int,
+        nargs="+",
+        default=None,
+        help=f"part A: default {N_MINORITY}; part D: default {N_MINORITY_D}",
+    )
     parser.add_argument(
         "--methods",
         nargs="+",
@@ -162,7 +186,7 @@ def main():
         "--split",
         choices=["test", "val"],
         default="test",
-        help="part A's evaluation split: 'val' to choose a method's settings",
+        help="part A's or D's evaluation split: 'val' to choose a method's settings",
     )
     parser.add_argument(
         "--sampler-param",
@@ -173,12 +197,16 @@ def main():
         "recorded in each result line as sampler_params",
     )
     args = parser.parse_args()
-    if args.part == "A":
+    pneumonia = args.part in ("A", "D")
+    if pneumonia:
         path = data_path(args.data)
         X_test, y_test = load_pneumoniamnist(args.split, path)
         classes = np.array([0, 1])
         classifier_params, gan_params = {}, {}
-        sizes = list(args.n_minority) + (["full"] if args.reference else [])
+        default_sizes = N_MINORITY if args.part == "A" else N_MINORITY_D
+        sizes = list(args.n_minority or default_sizes)
+        # The full training set is the same in both directions: part A's.
+        sizes += ["full"] if args.reference and args.part == "A" else []
     else:
         X_train_full, X_test, y_train_full, y_test = part_b_split()
         classes = np.unique(y_train_full)
@@ -204,11 +232,13 @@ def main():
 
     for n in sizes:
         for seed in args.seeds:
-            if args.part == "A":
+            if pneumonia:
                 if n == "full":
                     X, y = load_pneumoniamnist("train", path)
-                else:
+                elif args.part == "A":
                     X, y = part_a_data(path, n, seed)
+                else:
+                    X, y = part_d_data(path, n, seed)
             else:
                 X, y = (
                     (X_train_full, y_train_full)
@@ -228,7 +258,7 @@ def main():
                 pred = clf.predict(X_test)
                 row = {
                     "part": args.part,
-                    "split": args.split if args.part == "A" else "test",
+                    "split": args.split if pneumonia else "test",
                     "method": method,
                     "n_minority": n,
                     "seed": seed,
@@ -240,12 +270,16 @@ def main():
                     **({"sampler_params": given_params} if given_params else {}),
                     **provenance(),
                 }
-                if args.part == "A":
+                if pneumonia:
                     row.update(
                         roc_auc=roc_auc_score(y_test, proba[:, 1]),
                         sensitivity=recall_score(y_test, pred, pos_label=1),
                         specificity=recall_score(y_test, pred, pos_label=0),
                         g_mean=geometric_mean_score(y_test, pred),
+                    )
+                    minority = 0 if args.part == "D" else 1
+                    row["minority_recall"] = recall_score(
+                        y_test, pred, pos_label=minority
                     )
                 else:
                     row["macro_f1"] = f1_score(y_test, pred, average="macro")
