@@ -1,7 +1,7 @@
 """gansampler study: runs, resumes, reports, and runs alike everywhere.
 
-A small .npz (48 digit images) keeps each CNNClassifier fit (defaults) to
-seconds.
+A small .npz (48 digit images) and a 50-step budget (STUDY_BUDGET) keep each
+CNNClassifier fit under a second.
 """
 
 import csv
@@ -10,8 +10,23 @@ import re
 import numpy as np
 import pytest
 
+from gansampler._training import Budget
 from gansampler.cli import build_parser, main
+from gansampler.neural_network import _train
 from gansampler.study import FIELDS, parse_method, run_study, summarize
+
+# The study's classifiers train n_epochs="auto" with a floor of 50 steps
+# rather than 500. These tests are about files, resuming, reports, names and
+# the same scores on every scheduler, not about how well a run learns (no
+# test here scores one); at 500 steps the study's default fits took about
+# 45 s of the suite. CNNClassifier's default budget is tested in
+# test_common.py and test_budgets.py.
+STUDY_BUDGET = Budget(min_epochs=1, min_steps=50)
+
+
+@pytest.fixture(autouse=True)
+def study_budget(monkeypatch):
+    monkeypatch.setattr(_train, "BUDGET", STUDY_BUDGET)
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +77,23 @@ def test_serial_and_dask_give_identical_scores(small):
     serial = run_study(X, y, methods, seeds, log=lambda _: None)
     key = lambda r: (r["method"], r["seed"], r["fold"])  # noqa: E731
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+
+    def study_budget_in_the_worker():
+        # The worker processes import gansampler afresh: the same budget as
+        # the serial run's (STUDY_BUDGET).
+        from gansampler._training import Budget
+        from gansampler.neural_network import _train
+
+        _train.BUDGET = Budget(min_epochs=1, min_steps=50)
+
+    # One worker process: the study is one run.
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.run(study_budget_in_the_worker)
         on_dask = run_study(
             X,
             y,
