@@ -11,10 +11,9 @@ composes around whatever generator the sampler holds.
 import math
 
 import numpy as np
-from sklearn.base import clone
 
 from ._torch import torch_seed
-from ._validation import plain
+from ._validation import fitted_or_fit, plain
 
 # Drawn images per wanted image at most, before the filter gives up.
 MAX_DRAWS_PER_IMAGE = 20
@@ -29,19 +28,24 @@ FILTER_TEXT = """
         passed). ``None`` keeps every new image.
 
     filter_classifier : classifier or None, default=None
-        The classifier that judges new images; it is cloned and fitted on the
-        real training images at each ``fit_resample``. ``None`` uses
-        ``CNNClassifier()``, seeded from ``random_state``. Wrap a fitted
-        classifier in :class:`sklearn.frozen.FrozenEstimator` to use it as it
-        is (fitted on data that later serves as a test fold, it leaks that
-        fold). Only used with ``filter_threshold``.
+        The classifier that judges new images: any classifier with ``fit``
+        and ``predict_proba``. An unfitted one is cloned and the clone fitted
+        on the real training images at each ``fit_resample`` (your object
+        stays unfitted); a fitted one is used as it is, and must have been
+        fitted on the classes of ``y``. ``None`` uses ``CNNClassifier()``,
+        seeded from ``random_state``. Grid search and cross-validation clone
+        the sampler, which unfits a fitted classifier: wrap it in
+        :class:`sklearn.frozen.FrozenEstimator` to keep it fitted (fitted on
+        data that later serves as a test fold, it leaks that fold). Only
+        used with ``filter_threshold``.
 
     filter_rejection_rate_ : dict
         For each class that got new images, the share of drawn images that
         the filter rejected; empty without ``filter_threshold``.
 
     filter_classifier_ : classifier
-        The fitted judge; only with ``filter_threshold``.
+        The fitted judge: the fitted copy, or ``filter_classifier`` itself
+        when it came fitted; only with ``filter_threshold``.
 """
 
 
@@ -62,16 +66,15 @@ def default_judge(sampler, seed):
     )
 
 
-def fit_judge(sampler, classifier, X, y, rng):
-    """``classifier`` cloned and fitted on the real images ``X``, ``y`` (a
-    :class:`~sklearn.frozen.FrozenEstimator` stays as it is), or the
-    default judge when it is None. Draws from ``rng`` only to seed the
-    default."""
+def fit_judge(sampler, classifier, X, y, rng, name="filter_classifier"):
+    """The classifier to use for ``classifier``, the sampler's parameter
+    ``name``: the default judge fitted on the real images ``X``, ``y`` when
+    it is None, else as :func:`~gansampler._validation.fitted_or_fit` rules
+    (used as it is when fitted, a fitted clone when not). Draws from ``rng``
+    only to seed the default."""
     if classifier is None:
-        judge = default_judge(sampler, torch_seed(rng))
-    else:
-        judge = clone(classifier)
-    return judge.fit(X, y)
+        return default_judge(sampler, torch_seed(rng)).fit(X, y)
+    return fitted_or_fit(classifier, X, y, name, sampler.image_shape)
 
 
 class Filter:
@@ -104,12 +107,7 @@ class Filter:
         the kept images and the share of drawn images that were rejected.
         """
         judge, threshold = self.judge, self.threshold
-        if label not in list(judge.classes_):
-            raise ValueError(
-                f"filter_classifier knows the classes {list(judge.classes_)!r}, "
-                f"not {plain(label)!r}, which the sampler makes images of; fit it "
-                "on the same classes."
-            )
+        # fit_judge checked that the judge knows the classes of y.
         column = list(judge.classes_).index(label)
         most = MAX_DRAWS_PER_IMAGE * n_samples
         kept, n_kept, drawn, batch = [], 0, 0, n_samples

@@ -4,8 +4,11 @@ import os
 from numbers import Integral
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils._param_validation import HasMethods, InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
 
 
 def plain(value):
@@ -186,3 +189,77 @@ def check_class_sizes(wanted, y, min_size, name, strategy):
                 "images of each class it oversamples. Leave the class out "
                 "with a dict sampling_strategy, or gather more images."
             )
+
+
+def is_fitted(estimator):
+    """Whether scikit-learn's ``check_is_fitted`` passes on ``estimator``."""
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
+
+
+def fitted_or_fit(estimator, X, y, name, image_shape=None):
+    """The one rule for a classifier given to a sampler, scikit-learn's own.
+
+    A fitted ``estimator`` (``check_is_fitted`` passes, as it does for a
+    :class:`~sklearn.frozen.FrozenEstimator` of a fitted one) is used as it
+    is, and must know exactly the classes of ``y``. An unfitted one is
+    cloned and the clone fitted on ``X`` and ``y``, so the caller's object
+    stays unfitted; a clone whose ``image_shape`` parameter is None gets
+    ``image_shape`` first, so that it reads flat rows as the sampler does.
+    ``name`` is the sampler's parameter, for the errors. Returns the fitted
+    estimator to use.
+    """
+    if not is_fitted(estimator):
+        fitted = clone(estimator)
+        own = fitted.get_params(deep=False)
+        if image_shape is not None and own.get("image_shape", False) is None:
+            fitted.set_params(image_shape=image_shape)
+        # A FrozenEstimator of an unfitted one refuses to fit, saying so.
+        estimator = fitted.fit(X, y)
+    _check_known_classes(estimator, y, name)
+    return estimator
+
+
+def _check_known_classes(estimator, y, name):
+    """Refuse a fitted ``name`` whose ``classes_`` are not those of ``y``."""
+    classes = np.unique(y)
+    known = getattr(estimator, "classes_", None)
+    if known is None:
+        raise ValueError(
+            f"{name}={estimator!r} is fitted but has no classes_; pass a classifier."
+        )
+    check_label_kind(known, classes, name, classes_name="y")
+    if set(np.asarray(known).tolist()) != set(classes.tolist()):
+        raise ValueError(
+            f"{name} was fitted on the classes {np.asarray(known).tolist()!r}, "
+            f"but y holds the classes {classes.tolist()!r}; fit it on the same "
+            "classes as y, or pass it unfitted to have the sampler fit a copy."
+        )
+
+
+class NetworkClassifier(HasMethods):
+    """Parameter constraint: a :class:`~gansampler.CNNClassifier`, or a
+    :class:`~sklearn.frozen.FrozenEstimator` or search that holds one as
+    ``estimator``: what a sampler that needs a network's features or
+    gradients can use. A ``HasMethods`` so that scikit-learn's validation
+    takes it (and its checks can make a value that fails it)."""
+
+    def __init__(self):
+        super().__init__(["fit", "predict_proba"])
+
+    def is_satisfied_by(self, val):
+        from .neural_network import CNNClassifier
+
+        # A FrozenEstimator or a search holds the classifier as ``estimator``;
+        # a few levels at most (a search of a frozen one).
+        for _ in range(4):
+            if isinstance(val, CNNClassifier):
+                return True
+            val = getattr(val, "estimator", None)
+        return False
+
+    def __str__(self):
+        return "a CNNClassifier (or a FrozenEstimator or search of one)"

@@ -43,7 +43,8 @@ class FeatureGANSampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
     (``decoding="residual"``). After the study that raised 6-class CheXpert
     accuracy from 56.8% to 61.7% with a GAN on a CNN's features.
 
-    With ``extractor``, a fitted :class:`CNNClassifier` of the user's, its
+    With ``extractor``, a :class:`CNNClassifier` of the user's (used as it
+    is when fitted, else a copy fitted on the training images), its
     penultimate layer is the feature space. Images under 8 pixels a side and
     tabular rows have no encoder: the GAN works on the values themselves.
 
@@ -131,7 +132,7 @@ class FeatureGANSampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
     classes_ : ndarray of shape (n_classes,)
         The labels the generator knows.
 
-    {encoder_, decoder_, encoder_history_, n_features_out_}
+    {encoder_, decoder_, encoder_history_, n_features_out_, extractor_}
 
     classifier_ : torch.nn.Module
         The feature classifier.

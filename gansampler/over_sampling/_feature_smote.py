@@ -89,7 +89,7 @@ class FeatureSMOTESampler(SampleMixin, FeatureSpaceMixin, BaseImageSampler):
     classes_ : ndarray of shape (n_classes,)
         The class labels.
 
-    {encoder_, decoder_, encoder_history_, n_features_out_}
+    {encoder_, decoder_, encoder_history_, n_features_out_, extractor_}
 
     classifier_ : torch.nn.Module
         A linear classifier of the features, fitted on the real images.

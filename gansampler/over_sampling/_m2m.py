@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import Interval
 
 from .._docstrings import fill_doc
 from .._filtering import FILTER_TEXT, fit_judge
@@ -22,29 +21,16 @@ from .._torch import (
     torch_seed,
     usable_device,
 )
-from .._validation import plain
+from .._validation import NetworkClassifier, plain
 from .._warnings import warn
 from ..base import BaseImageSampler
 from ._features.generator import extractor_network
+from ._m2m_tally import Tally, few_translations, few_translations_message
 from ._mixins import SampleMixin
 
 # The L2 radius of the random start, as a share of the images' range of
 # values: the paper's 0.5 for images in [0, 1].
 RANDOM_START = 0.5
-
-# M2mSampler warns when fewer than this share of a class's new images are
-# translations: most of them are then copies of real images, and the sampler
-# has acted mostly as random oversampling.
-FEW_TRANSLATIONS = 0.5
-# What raises the share of translations, by what fell short.
-ADVICE = {
-    "source": "lower source_beta (a source image of a class d images larger "
-    "passes with probability 1 - source_beta ** d; source_beta=0 lets every "
-    "source image through)",
-    "threshold": "raise step_size or n_steps, lower acceptance_threshold, or "
-    "give a classifier trained longer, so that more translations reach the "
-    "threshold",
-}
 
 
 @fill_doc(FILTER_TEXT)
@@ -72,15 +58,19 @@ class M2mSampler(SampleMixin, BaseImageSampler):
         How many images each class should have after resampling, exactly as
         in imbalanced-learn.
 
-    classifier : CNNClassifier or None, default=None
-        The classifier that translates, cloned and fitted on the real
-        training images at each ``fit_resample``; ``None`` uses
-        ``CNNClassifier()``, seeded from ``random_state``. Wrap a fitted
-        CNNClassifier in :class:`sklearn.frozen.FrozenEstimator` to use it
-        as it is (fitted on data that later serves as a test fold, it leaks
-        that fold). It must be a CNNClassifier: the translation follows its
-        network's gradients. One whose ``image_shape`` is None reads flat
-        rows with the sampler's ``image_shape``.
+    classifier : CNNClassifier, FrozenEstimator or None, default=None
+        The classifier that translates: a :class:`CNNClassifier` (or a
+        FrozenEstimator or search of one), because the translation follows
+        its network's gradients. An unfitted one is cloned and the clone
+        fitted on the real training images at each ``fit`` (your object
+        stays unfitted; one whose ``image_shape`` is None reads flat rows
+        with the sampler's ``image_shape``); a fitted one is used as it is,
+        and must have been fitted on the classes of ``y`` and on images of
+        their shape. ``None`` uses ``CNNClassifier()``, seeded from
+        ``random_state``. Grid search and cross-validation clone the
+        sampler, which unfits a fitted classifier: wrap it in
+        :class:`sklearn.frozen.FrozenEstimator` to keep it fitted (fitted on
+        data that later serves as a test fold, it leaks that fold).
 
     n_steps : int, default=10
         Gradient steps of each translation (the paper's 10).
@@ -130,7 +120,8 @@ class M2mSampler(SampleMixin, BaseImageSampler):
         The class labels.
 
     classifier_ : CNNClassifier
-        The fitted classifier that translated.
+        The fitted classifier that translated: the fitted copy, or
+        ``classifier`` itself when it came fitted.
 
     acceptance_rate_ : dict
         For each class that got new images, the share of the images drawn
@@ -159,9 +150,10 @@ class M2mSampler(SampleMixin, BaseImageSampler):
     the network in training), and each class's source images are drawn from
     all larger classes' images rather than from a minibatch.
 
-    :meth:`fit` fits the classifier and keeps the training images, which
-    the source images are drawn from (a reference to the fit's float32
-    copy), so :meth:`sample` translates new images without refitting.
+    :meth:`fit` fits the classifier (unless it came fitted) and keeps the
+    training images, which the source images are drawn from (a reference to
+    the fit's float32 copy), so :meth:`sample` translates new images without
+    refitting.
     :meth:`fit_resample` is :meth:`fit` followed by one draw per class to
     oversample, from the same random state; ``acceptance_rate_`` and the
     warning below are about that draw. A fit that fails or is interrupted
@@ -210,7 +202,7 @@ class M2mSampler(SampleMixin, BaseImageSampler):
 
     _parameter_constraints = {
         **BaseImageSampler._parameter_constraints,
-        "classifier": [HasMethods(["fit", "predict_proba"]), None],
+        "classifier": [NetworkClassifier(), None],
         "n_steps": [Interval(Integral, 0, None, closed="left")],
         "step_size": [Interval(Real, 0, None, closed="left")],
         "source_logit_weight": [Interval(Real, 0, None, closed="left")],
@@ -256,58 +248,10 @@ class M2mSampler(SampleMixin, BaseImageSampler):
     def _fit_resample(self, X, y):
         X_res, y_res = super()._fit_resample(X, y)
         self.acceptance_rate_ = dict(self._generator.acceptance)
-        few = {
-            label: tally
-            for label, tally in self._generator.tally.items()
-            if tally.kept < FEW_TRANSLATIONS * tally.drawn
-        }
+        few = few_translations(self._generator.tally)
         if few:
             warn(few_translations_message(self, few))
         return X_res, y_res
-
-
-def few_translations_message(sampler, few):
-    """What M2mSampler did in place of translations, per class, and the
-    settings that raise their share."""
-    parts, short = [], set()
-    for label, t in few.items():
-        why = "no class is larger, so none gives source images"
-        if t.has_sources:
-            why = (
-                f"source_beta={sampler.source_beta} let {t.lucky} of {t.drawn} "
-                f"source images through, and {t.passed} of {t.drawn} translations "
-                f"reached acceptance_threshold={sampler.acceptance_threshold}"
-            )
-            # What fell short; where neither did, each halved the other.
-            passed = {"source": t.lucky, "threshold": t.passed}
-            lacking = {k for k, n in passed.items() if n < FEW_TRANSLATIONS * t.drawn}
-            short |= lacking or set(passed)
-        parts.append(
-            f"class {label!r}, {t.drawn - t.kept} of its {t.drawn} new images "
-            f"are copies of real ones ({why})"
-        )
-    advice = "; ".join(text for key, text in ADVICE.items() if key in short)
-    return (
-        "M2mSampler kept few translations and repeated real images in their "
-        f"place, as random oversampling does: for {'; for '.join(parts)}."
-        + (f" To translate more, {advice}." if advice else "")
-        + " The paper's step_size=0.1 and source_beta=0.999 translate few images "
-        "of small classes and of small images (measured in the user guide's "
-        f"M2mSampler section). It warns when fewer than {FEW_TRANSLATIONS:.0%} "
-        "of a class's new images are translations; acceptance_rate_ holds "
-        "each class's share."
-    )
-
-
-@dataclass
-class Tally:
-    """What became of the images drawn for one class."""
-
-    drawn: int = 0
-    kept: int = 0  # translations kept; the rest are repeated real images
-    lucky: int = 0  # draws whose source image the source rule let through
-    passed: int = 0  # translations that reached acceptance_threshold
-    has_sources: bool = True  # False when no class is larger
 
 
 @dataclass
@@ -330,25 +274,19 @@ class Translation(Generator):
 
     def fit(self, training):
         sampler = self.sampler
-        classifier = sampler.classifier
-        check_classifier(classifier)
-        own = classifier.get_params(deep=False) if classifier is not None else {}
-        if own.get("image_shape", False) is None:
-            # Flat rows are read as the sampler reads them.
-            classifier = clone(classifier).set_params(image_shape=sampler.image_shape)
+        # Used as it is when fitted (on y's classes), else a fitted copy.
         judge = fit_judge(
-            sampler, classifier, training.X, training.labels, training.rng
+            sampler,
+            sampler.classifier,
+            training.X,
+            training.labels,
+            training.rng,
+            "classifier",
         )
         self.module = extractor_network(
             judge, training.layout.image_shape, "classifier"
         )
         known = list(judge.classes_)
-        missing = [c for c in training.classes if c not in known]
-        if missing:
-            raise ValueError(
-                f"classifier knows the classes {known!r}, not "
-                f"{plain(missing[0])!r}; fit it on the same classes as X."
-            )
         # The network's output column of each class of the training data.
         self.columns = torch.tensor([known.index(c) for c in training.classes])
         self.images, self.targets = training.images, training.targets
@@ -452,19 +390,3 @@ class Translation(Generator):
 def norms(batch):
     """The L2 norm of each item of ``batch``, shaped to broadcast over it."""
     return batch.flatten(1).norm(dim=1).view(-1, *[1] * (batch.dim() - 1))
-
-
-def check_classifier(classifier):
-    """Refuse, before any fit, a classifier without a network to follow."""
-    from ..neural_network import CNNClassifier
-
-    inner = classifier
-    # A FrozenEstimator or a search holds the classifier as ``estimator``.
-    while inner is not None and not isinstance(inner, CNNClassifier):
-        inner = getattr(inner, "estimator", None)
-    if classifier is not None and inner is None:
-        raise ValueError(
-            "classifier must be a CNNClassifier (or a FrozenEstimator or "
-            "search of one), whose network's gradients translate the images, "
-            f"or None; got classifier={classifier!r}."
-        )

@@ -3,13 +3,18 @@
 
 FEATURE_TEXT = """
     extractor : CNNClassifier, FrozenEstimator or None, default=None
-        A fitted :class:`CNNClassifier` whose penultimate features
-        (:meth:`CNNClassifier.embed`) are the feature space, for images like
-        the training images. ``None`` trains an encoder. Grid search and
-        cross-validation clone their estimators, which unfits a plain
-        classifier; wrap it in :class:`sklearn.frozen.FrozenEstimator` to keep
-        it fitted through clones. An extractor fitted on data that later
-        serves as a test fold leaks that fold into the features.
+        A :class:`CNNClassifier` (or a FrozenEstimator or search of one)
+        whose penultimate features (:meth:`CNNClassifier.embed`) are the
+        feature space. An unfitted one is cloned and the clone fitted on the
+        training images at each ``fit`` (your object stays unfitted; one
+        whose ``image_shape`` is None reads flat rows with the sampler's
+        ``image_shape``); a fitted one is used as it is, and must have been
+        fitted on the classes of ``y`` and on images of their shape.
+        ``None`` trains an encoder. Grid search and cross-validation clone
+        the sampler, which unfits a fitted classifier: wrap it in
+        :class:`sklearn.frozen.FrozenEstimator` to keep it fitted. An
+        extractor fitted on data that later serves as a test fold leaks that
+        fold into the features.
 
     decoding : {"residual", "direct"}, default="residual"
         How generated features become images. ``"direct"`` decodes them.
@@ -48,4 +53,9 @@ FEATURE_TEXT = """
 
     n_features_out_ : int
         Size of the feature space.
+
+    extractor_ : CNNClassifier or None
+        The fitted extractor whose network gave ``encoder_``: the fitted
+        copy, or ``extractor`` itself when it came fitted; ``None`` without
+        an ``extractor``.
 """

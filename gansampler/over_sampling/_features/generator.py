@@ -11,17 +11,18 @@ from numbers import Integral, Real
 from typing import Any
 
 import torch
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..._generator import Generator, read_settings
 from ..._torch import resolve_device, torch_seed, usable_device
+from ..._validation import NetworkClassifier, fitted_or_fit
 from .._gan.generator import GAN_CONSTRAINTS
 from .._gan.networks import check_image_size
 from .space import learn_feature_space
 
 # The first stage's parameters, the same in every feature-space sampler.
 FEATURE_CONSTRAINTS = {
-    "extractor": [HasMethods(["fit", "predict"]), None],
+    "extractor": [NetworkClassifier(), None],
     "decoding": [StrOptions({"residual", "direct"})],
     "encoder_epochs": [
         Interval(Integral, 1, None, closed="left"),
@@ -71,7 +72,8 @@ class FeatureSettings:
 
 
 def extractor_network(extractor, image_shape, name="extractor"):
-    """The network of a user's fitted ``extractor``, checked against X;
+    """The network of a fitted ``extractor`` (see
+    :func:`~gansampler._validation.fitted_or_fit`), checked against X;
     ``name`` is the parameter that holds it, for the errors.
 
     The seam is public: a fitted estimator's ``module_`` whose ``embed``
@@ -83,15 +85,10 @@ def extractor_network(extractor, image_shape, name="extractor"):
     fitted = getattr(extractor, "best_estimator_", extractor)
     module = getattr(fitted, "module_", None)
     if module is None or not hasattr(module, "embed"):
-        if hasattr(fitted, "embed"):
-            raise ValueError(
-                f"{name} must be a fitted CNNClassifier; fit it first (and "
-                "wrap it in sklearn.frozen.FrozenEstimator if the sampler is "
-                "cloned, as in grid search or cross-validation)."
-            )
+        # A search with refit=False has no best_estimator_ to give one.
         raise ValueError(
-            f"{name} must be a fitted CNNClassifier (or a FrozenEstimator "
-            f"or fitted search of one), or None; got {name}={extractor!r}."
+            f"{name} must give a fitted CNNClassifier's network (a search of "
+            f"one needs refit=True); got {name}={extractor!r}."
         )
     fitted_shape = getattr(fitted, "image_shape_", None)
     if fitted_shape != image_shape:
@@ -111,6 +108,7 @@ class FittedSpace:
     decoder_: Any
     encoder_history_: list
     n_features_out_: int
+    extractor_: Any
 
 
 class FeatureSpaceGenerator(Generator):
@@ -143,9 +141,13 @@ class FeatureSpaceGenerator(Generator):
             self.inner.check(training)
         device = resolve_device(s.device)
         seeds = [torch_seed(rng) for _ in range(3)]
-        module = None
+        module = self.extractor = None
         if s.extractor is not None:
-            module = extractor_network(s.extractor, layout.image_shape)
+            # Used as it is when fitted (on y's classes), else a fitted copy.
+            self.extractor = fitted_or_fit(
+                s.extractor, training.X, training.labels, "extractor", s.image_shape
+            )
+            module = extractor_network(self.extractor, layout.image_shape)
         path = None
         if s.checkpoint is not None:
             if module is not None:
@@ -203,6 +205,6 @@ class FeatureSpaceGenerator(Generator):
     def attributes(self):
         space = self.space
         fitted = FittedSpace(
-            space.encoder, space.decoder, space.history, self.n_features
+            space.encoder, space.decoder, space.history, self.n_features, self.extractor
         )
         return [*self.inner.attributes(), fitted]
