@@ -32,8 +32,9 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 # What each example must print: the line that carries its result.
 PRINTS = {
     "quickstart.py": (
-        r"\| logit-adjusted loss \| \d\.\d{3} \|(.|\n)*"
-        r"\| FeatureSMOTESampler \| \d\.\d{3} \|(.|\n)*\| DCGANSampler \| \d\.\d{3} \|"
+        r"\| logit-adjusted loss \| \d\.\d{3} \| \d\.\d{3} \|(.|\n)*"
+        r"\| superpixels, 1/4 share \| \d\.\d{3} \| \d\.\d{3} \|(.|\n)*"
+        r"Regime: 10 rare images against 811 common ones"
     ),
     "plot_gan_samples.py": r"DCGANSampler +\d+\.\d\d",
     "plot_grid_search.py": r"best: .+, held-out balanced accuracy \d\.\d{3}",
