@@ -91,13 +91,17 @@ def test_m2m_settings_act(floats):
 
 def test_m2m_same_random_state_same_images(floats):
     X, y = floats
-    first = M2mSampler(
-        classifier=SHORT, step_size=DIGIT_STEP, random_state=0
-    ).fit_resample(X, y)[0]
+    # A 10-epoch classifier rather than SHORT's 30, for the suite's time
+    # (1.6 s a fit against 6.2 s): the same share of the new images (2 in
+    # 13) are translations, and the two fits are compared to the bit.
+    classifier = CNNClassifier(n_epochs=10, random_state=0)
+    first = M2mSampler(classifier=classifier, step_size=DIGIT_STEP, random_state=0)
+    X_first = first.fit_resample(X, y)[0]
     again = M2mSampler(
-        classifier=SHORT, step_size=DIGIT_STEP, random_state=0
+        classifier=classifier, step_size=DIGIT_STEP, random_state=0
     ).fit_resample(X, y)[0]
-    np.testing.assert_array_equal(first, again)
+    assert first.acceptance_rate_[1] > 0  # translations are compared too
+    np.testing.assert_array_equal(X_first, again)
 
 
 def test_m2m_translates_into_each_smaller_class(digits_uint8):
