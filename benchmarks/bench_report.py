@@ -275,15 +275,23 @@ NOT_CURRENT = {
 
 
 def unclassified(results=None):
-    """Result files of parts A and D and of the full-set classifier that
-    neither SOURCES nor NOT_CURRENT lists; validation files need no entry
-    (their rows never appear as results)."""
+    """Committed result files of parts A and D and of the full-set
+    classifier that neither SOURCES nor NOT_CURRENT lists (files still being
+    written, untracked, wait until they are committed); validation files need
+    no entry (their rows never appear as results)."""
+    import subprocess
+
     results = RESULTS if results is None else results
     listed = {s.file for s in SOURCES} | set(NOT_CURRENT)
+    done = subprocess.run(
+        ["git", "ls-files", "."], cwd=results, capture_output=True, text=True
+    )
+    tracked = set(done.stdout.split()) if done.returncode == 0 else None
     names = [
         p.name
         for pattern in ("study_[AD]*.jsonl", "backbones*.jsonl")
         for p in results.glob(pattern)
+        if tracked is None or p.name in tracked
     ]
     return sorted(
         name
