@@ -37,7 +37,7 @@ def test_budget_rule():
 
 
 @pytest.mark.parametrize("n_samples, batch", [(40, 16), (200, 25), (2000, 128)])
-def test_cnn_auto_budget_follows_the_data(n_samples, batch):
+def test_cnn_auto_budget_follows_the_data(n_samples, batch, monkeypatch):
     X = RNG.rand(n_samples, 1, 4).astype(np.float32)
     y = np.arange(n_samples) % 2
     clf = CNNClassifier(random_state=0, architecture="light", device="cpu")
@@ -46,8 +46,13 @@ def test_cnn_auto_budget_follows_the_data(n_samples, batch):
     steps = len(minibatches(n_samples, batch))
     assert _train.BUDGET.epochs("auto", steps) == max(15, math.ceil(500 / steps))
     if n_samples == 40:
+        # That fit resolves "auto" by BUDGET's rule, on a floor cut to 30
+        # steps (10 epochs of 3 steps) rather than 500 (167 epochs, about
+        # 4 s of the suite): the default budget is trained in
+        # test_defaults_learn_ten_digits_a_class and test_common.py.
+        monkeypatch.setattr(_train, "BUDGET", Budget(min_epochs=1, min_steps=30))
         clf.fit(X, y)
-        assert clf.batch_size_ == 16 and clf.n_iter_ == math.ceil(500 / 3)
+        assert clf.batch_size_ == 16 and clf.n_iter_ == math.ceil(30 / 3)
 
 
 def test_explicit_epochs_and_batch_size_keep_their_meaning(digits):
