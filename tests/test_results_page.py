@@ -38,6 +38,17 @@ def test_only_test_split_rows_are_results():
     assert not any("_val" in s.file for s in bench_report.SOURCES)
 
 
+def test_the_page_holds_the_generated_block(page):
+    text = (ROOT / "docs" / "benchmarks.md").read_text()
+    assert text.count(bench_report.BEGIN) == 1 and text.count(bench_report.END) == 1
+    start = text.index(bench_report.BEGIN)
+    end = text.index(bench_report.END) + len(bench_report.END) + 1
+    assert text[start:end] == page[0], (
+        "docs/benchmarks.md is not what the results give: run "
+        "python benchmarks/bench_report.py --page"
+    )
+
+
 def test_write_page_replaces_the_block_only(tmp_path, page):
     path = tmp_path / "page.md"
     path.write_text(f"# Title\n\n{bench_report.BEGIN}\nold\n{bench_report.END}\nTail\n")
