@@ -34,7 +34,7 @@ PRINTS = {
     "quickstart.py": (
         r"\| logit-adjusted loss \| \d\.\d{3} \| \d\.\d{3} \|(.|\n)*"
         r"\| superpixels, 1/4 share \| \d\.\d{3} \| \d\.\d{3} \|(.|\n)*"
-        r"Regime: 10 rare images against 811 common ones"
+        r"Regime: 10 rare images against 811 common ones(.|\n)*Best balanced accuracy: "
     ),
     "plot_gan_samples.py": r"DCGANSampler +\d+\.\d\d",
     "plot_grid_search.py": r"best: .+, held-out balanced accuracy \d\.\d{3}",
