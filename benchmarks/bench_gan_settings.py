@@ -21,7 +21,7 @@ from gansampler.datasets import load_pneumoniamnist
 from gansampler.metrics import frechet_distance
 
 # Named as the parameters are now; the rows of these settings in
-# docs/benchmarks.md keep their former names, loss and augment (issue 35).
+# docs/benchmarks_archive.md keep their former names, loss and augment (issue 35).
 SETTINGS = [
     {"adversarial_loss": "bce", "spectral_norm": False, "diff_augment": False},
     {"adversarial_loss": "hinge", "spectral_norm": True, "diff_augment": True},

@@ -172,7 +172,7 @@ def main():
             with open(out, "a") as f:
                 f.write(json.dumps(row) + "\n")
             print(json.dumps(row), flush=True)
-            # The grids in docs/benchmarks.md are seed 0's, whatever the order.
+            # The grids in docs/benchmarks_archive.md are seed 0's, whatever the order.
             if seed == 0 and args.split == "test":
                 save_grid(real_eval, made, method, f"{args.grids}/samples_{method}.png")
 

@@ -584,7 +584,11 @@ RECIPE_FIGURES = (
     RecipeFigure(250, "smote", BA, "0.914"),
     RecipeFigure(250, "class_weight", BA, "0.905"),
     RecipeFigure(250, "logit_adjusted", f"{BA} - none", "0.028", ahead=3, flip=True),  # noqa: E501
-    RecipeFigure(100, "class_weight", BA, "0.89", now="0.91"),
+    RecipeFigure(100, "class_weight", BA, "0.906"),
+    RecipeFigure(100, "dcgan", BA, "0.907"),
+    RecipeFigure(100, "featuregan", BA, "0.909"),
+    RecipeFigure(100, "ros", BA, "0.902"),
+    RecipeFigure(100, "smote", BA, "0.903"),
 )
 # fmt: on
 _CELL = re.compile(r"([+-]?\d\.\d+)(?: \+- (\d\.\d+))?(?:, ahead on (\d+) of (\d+))?$")

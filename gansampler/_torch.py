@@ -123,7 +123,7 @@ def channels_last(modules, images):
     oneDNN's and cuDNN's fastest convolution kernels read channels last:
     on two CPU cores the GANs trained 1.2 times faster at 64x64 RGB and 1.4
     times at 128x128; CNNClassifier's light network changed within the
-    noise (docs/benchmarks.md, issue 34), and keeps the layout so that one
+    noise (docs/benchmarks_archive.md, issue 34), and keeps the layout so that one
     path trains every network. The layout changes no value, but the
     kernels sum in another order, so the last bits of a fit differ from a
     fit in the plain layout. Anything but NCHW images stays as it is. The
@@ -209,7 +209,7 @@ def one_image_guard(module, images):
 # for every call gives each input the same kernels; within a chunk the
 # inputs never mix (evaluation mode), so its position does not matter either.
 # 32 keeps the cost of predicting one image small and a large batch's near
-# its best (docs/benchmarks.md, "Inference in fixed chunks").
+# its best (docs/benchmarks_archive.md, "Inference in fixed chunks").
 INFERENCE_CHUNK = 32
 
 

@@ -40,7 +40,7 @@ from .trainer import Trainer, checkpoint_file
 # 64 on 1,300 images), and never fewer than 2,000 steps. 800 steps left the
 # generator unable to draw the classes of 100 digit images (10 a class: 37%
 # of its images judged their class); 2,000 steps drew them (99.6%). See
-# docs/benchmarks.md.
+# docs/benchmarks_archive.md.
 GAN_BUDGET = Budget(min_epochs=40, min_steps=2000)
 # On a CPU, images of more than 32x32 pixels get that floor of steps scaled
 # down by their pixel count, so that the automatic budget costs about what it

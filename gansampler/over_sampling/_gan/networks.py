@@ -12,7 +12,7 @@ at a few GFLOP/s (their backward passes took about 0.5 to 1.3 ms each for a
 few million multiply-adds), so a step of the convolutional networks took
 about 12 ms where the perceptrons take about 3. On 100 digit images (10 a
 class, 3 seeds) the perceptrons drew their classes as well as the
-convolutions had, in a third of the time (docs/benchmarks.md, issue 34).
+convolutions had, in a third of the time (docs/benchmarks_archive.md, issue 34).
 The encoders of the feature samplers and the augmentation still treat
 images from ``MIN_CONV_SIDE`` pixels a side as images.
 """
