@@ -1,5 +1,5 @@
 """The results page: docs/benchmarks.md's generated block is what
-benchmarks/bench_report.py makes of the committed result lines, and the user
+benchmarks/results_page.py makes of the committed result lines, and the user
 guide's recipe quotes the figures of its tables (issue 35)."""
 
 import sys
@@ -10,12 +10,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import bench_report  # noqa: E402
+import recipe_figures  # noqa: E402
+import results_page  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def page():
-    return bench_report.results_page()
+    return results_page.results_page()
 
 
 def recipe_text():
@@ -27,44 +28,44 @@ def recipe_text():
 
 def test_every_result_file_is_classified():
     # a new result file must be listed as current (with what it supersedes)
-    # or as not current, with the reason, in bench_report.SOURCES/NOT_CURRENT
-    assert bench_report.unclassified() == []
+    # or as not current, with the reason, in results_page.SOURCES/NOT_CURRENT
+    assert results_page.unclassified() == []
 
 
 def test_only_test_split_rows_are_results():
-    rows = bench_report.current_rows()
+    rows = results_page.current_rows()
     assert rows
     assert {r.get("split", "test") for r in rows} == {"test"}
-    assert not any("_val" in s.file for s in bench_report.SOURCES)
+    assert not any("_val" in s.file for s in results_page.SOURCES)
 
 
 def test_the_page_holds_the_generated_block(page):
     text = (ROOT / "docs" / "benchmarks.md").read_text()
-    assert text.count(bench_report.BEGIN) == 1 and text.count(bench_report.END) == 1
-    start = text.index(bench_report.BEGIN)
-    end = text.index(bench_report.END) + len(bench_report.END) + 1
+    assert text.count(results_page.BEGIN) == 1 and text.count(results_page.END) == 1
+    start = text.index(results_page.BEGIN)
+    end = text.index(results_page.END) + len(results_page.END) + 1
     assert text[start:end] == page[0], (
         "docs/benchmarks.md is not what the results give: run "
-        "python benchmarks/bench_report.py --page"
+        "python benchmarks/results_page.py --page"
     )
 
 
 def test_write_page_replaces_the_block_only(tmp_path, page):
     path = tmp_path / "page.md"
-    path.write_text(f"# Title\n\n{bench_report.BEGIN}\nold\n{bench_report.END}\nTail\n")
-    bench_report.write_page(path)
+    path.write_text(f"# Title\n\n{results_page.BEGIN}\nold\n{results_page.END}\nTail\n")
+    results_page.write_page(path)
     assert path.read_text() == f"# Title\n\n{page[0]}Tail\n"
-    bench_report.write_page(path)
+    results_page.write_page(path)
     assert path.read_text() == f"# Title\n\n{page[0]}Tail\n"
     assert [p.name for p in tmp_path.iterdir()] == ["page.md"]
     path.write_text("# No markers\n")
     with pytest.raises(ValueError, match="needs one"):
-        bench_report.write_page(path)
+        results_page.write_page(path)
 
 
 @pytest.mark.parametrize(
     "figure",
-    bench_report.RECIPE_FIGURES,
+    recipe_figures.RECIPE_FIGURES,
     ids=lambda f: f"{f.part}-{f.n}-{f.method}-{f.column}".replace(" ", ""),
 )
 def test_recipe_figures_come_from_the_tables(figure, page):
@@ -73,7 +74,7 @@ def test_recipe_figures_come_from_the_tables(figure, page):
     assert key in figures, f"the page has no {key}"
     if figure.quoted:
         assert figure.quoted in recipe_text(), "the recipe no longer quotes it"
-    text, ahead = bench_report.page_figure(figure, figures[key])
+    text, ahead = recipe_figures.page_figure(figure, figures[key])
     if figure.now:
         # the recipe disagrees with the current rows: the page says `now`
         assert text != figure.quoted
@@ -87,11 +88,11 @@ def test_recipe_figures_come_from_the_tables(figure, page):
 def test_page_figure_reads_the_cell():
     # flip reads base minus method: "threshold tuning was ahead of the
     # logit-adjusted loss on four of five" from the loss's row
-    flipped = bench_report.RecipeFigure(
+    flipped = recipe_figures.RecipeFigure(
         25, "m", "x - b", "+0.011 +- 0.012", ahead=4, flip=True
     )
     cell = "-0.011 +- 0.012, ahead on 1 of 5"
-    assert bench_report.page_figure(flipped, cell) == ("+0.011 +- 0.012", 4)
+    assert recipe_figures.page_figure(flipped, cell) == ("+0.011 +- 0.012", 4)
     # at the recipe's precision
-    rounded = bench_report.RecipeFigure(10, "m", "x", "0.82")
-    assert bench_report.page_figure(rounded, "0.818 +- 0.023") == ("0.82", None)
+    rounded = recipe_figures.RecipeFigure(10, "m", "x", "0.82")
+    assert recipe_figures.page_figure(rounded, "0.818 +- 0.023") == ("0.82", None)
