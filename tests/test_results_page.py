@@ -96,3 +96,33 @@ def test_page_figure_reads_the_cell():
     # at the recipe's precision
     rounded = recipe_figures.RecipeFigure(10, "m", "x", "0.82")
     assert recipe_figures.page_figure(rounded, "0.818 +- 0.023") == ("0.82", None)
+
+
+def test_both_parts_ranks_each_part_and_orders_by_their_sum():
+    def row(part, method, seed, ba):
+        return {
+            "part": part,
+            "n_minority": 10,
+            "method": method,
+            "seed": seed,
+            "balanced_accuracy": ba,
+            "roc_auc": 0.9,
+        }
+
+    rows = [
+        row("A", "a", 0, 0.9),
+        row("A", "b", 0, 0.8),
+        row("A", "c", 0, 0.7),
+        row("D", "a", 0, 0.5),
+        row("D", "b", 0, 0.7),
+        row("D", "b", 1, 0.6),
+        row("D", "c", 0, 0.6),
+        row("A", "only_a", 0, 0.99),
+    ]
+    text = results_page.both_parts(rows, 10)
+    lines = [line for line in text.splitlines() if line.startswith("| `")]
+    # a: ranks 1 and 3; b: 2 and 1 (mean 0.65); c: 3 and 2 -> b, a, c; a
+    # method of one part only is left out
+    assert [line.split(" | ")[0] for line in lines] == ["| `b`", "| `a`", "| `c`"]
+    assert lines[0] == "| `b` | 1 | 0.800 | 0.900 | 2 | 2 | 0.650 | 0.900 | 1 |"
+    assert results_page.both_parts(rows[:3], 10) == ""
