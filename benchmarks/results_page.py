@@ -70,8 +70,9 @@ SOURCES = (
     Source("study_A_27.jsonl", why="issue 27: variance transfer at a quarter weighted share"),  # noqa: E501
     Source("study_A_27t.jsonl", why="issue 27: the tuned cut of variance transfer's pipeline"),  # noqa: E501
     Source("study_A_34.jsonl", why="issue 34: no handling and class weights at n=100 on the current code, superseding the first study's"),  # noqa: E501
-    Source("study_D_35_n10.jsonl", why="issue 35: part D (normal as the minority), n=10, the first rows: seeds 0 and 1 of the five cheap candidates, seed 2 of four; the rest is to run"),  # noqa: E501
-    Source("study_D_35_n25.jsonl", why="issue 35: part D, n=25, the first rows: seeds 0 and 1 of the five cheap candidates, seed 2 of three; the rest is to run"),  # noqa: E501
+    Source("study_D_35_n10.jsonl", why="issue 35: part D (normal as the minority), n=10: the five cheap candidates and the tuned variance-transfer pipeline"),  # noqa: E501
+    Source("study_D_35_n25.jsonl", why="issue 35: part D, n=25: the same candidates"),  # noqa: E501
+    Source("study_D_35_n50.jsonl", why="issue 35: part D, n=50: the same candidates"),  # noqa: E501
     Source("backbones_time.jsonl", why="issue 26: CNNClassifier() on the full set at 28 and 64 pixels at the code of then; its ldam_drw rows measure the loss that issue 33 replaced", drop=("ldam_drw", "ldam_drw, 64 px")),  # noqa: E501
 )
 NOT_CURRENT = {
