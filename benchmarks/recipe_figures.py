@@ -44,6 +44,35 @@ RECIPE_FIGURES = (
     RecipeFigure(10, "variance_transfer+threshold", BA, "0.859"),
     RecipeFigure(10, "variance_transfer+threshold", AUC, "0.947"),
     RecipeFigure(10, "variance_transfer+threshold", f"{BA} - threshold", "+0.040 +- 0.032", ahead=5),  # noqa: E501
+    RecipeFigure(10, "none", BA, "0.514", part="D"),
+    RecipeFigure(25, "none", BA, "0.579", part="D"),
+    RecipeFigure(10, "none", BA, "0.723"),
+    RecipeFigure(10, "ldam_drw", BA, "0.594", part="D"),
+    RecipeFigure(10, "ldam_drw", AUC, "0.819", part="D"),
+    RecipeFigure(25, "ldam_drw", BA, "0.653", part="D"),
+    RecipeFigure(25, "ldam_drw", AUC, "0.833", part="D"),
+    RecipeFigure(10, "logit_adjusted", BA, "0.633", part="D"),
+    RecipeFigure(10, "threshold", BA, "0.633", part="D"),
+    RecipeFigure(10, "logit_adjusted", f"{BA} - threshold", "+0.000 +- 0.038", part="D"),  # noqa: E501
+    RecipeFigure(10, "logit_adjusted", f"{BA} - class_weight", "+0.054 +- 0.009", ahead=5, part="D"),  # noqa: E501
+    RecipeFigure(10, "threshold", f"{BA} - class_weight", "+0.054 +- 0.045", ahead=4, part="D"),  # noqa: E501
+    RecipeFigure(10, "class_weight", BA, "0.579", part="D"),
+    RecipeFigure(10, "threshold", AUC, "0.943"),
+    RecipeFigure(10, "threshold", AUC, "0.870", part="D"),
+    RecipeFigure(10, "logit_adjusted", AUC, "0.934"),
+    RecipeFigure(10, "logit_adjusted", AUC, "0.845", part="D"),
+    RecipeFigure(10, "class_weight", AUC, "0.823", part="D"),
+    RecipeFigure(10, "class_weight", f"{AUC} - none", "", ahead=1, part="D"),  # noqa: E501
+    RecipeFigure(10, "superpixel+weighted0.25", f"{BA} - class_weight", "", ahead=2),  # noqa: E501
+    RecipeFigure(25, "threshold", BA, "0.730", part="D"),
+    RecipeFigure(25, "class_weight", BA, "0.634", part="D"),
+    RecipeFigure(25, "threshold", f"{BA} - class_weight", "+0.097 +- 0.041", ahead=5, part="D"),  # noqa: E501
+    RecipeFigure(25, "logit_adjusted", BA, "0.690", part="D"),
+    RecipeFigure(25, "logit_adjusted", f"{BA} - threshold", "+0.040 +- 0.038", ahead=4, flip=True, part="D"),  # noqa: E501
+    RecipeFigure(25, "threshold", AUC, "0.898", part="D"),
+    RecipeFigure(25, "logit_adjusted", f"{BA} - class_weight", "+0.056 +- 0.007", ahead=5, part="D"),  # noqa: E501
+    RecipeFigure(25, "logit_adjusted", f"{AUC} - threshold", "", ahead=1),  # noqa: E501
+    RecipeFigure(25, "logit_adjusted", f"{AUC} - threshold", "", ahead=0, part="D"),  # noqa: E501
     RecipeFigure(25, "threshold", BA, "0.880"),
     RecipeFigure(25, "class_weight", BA, "0.849"),
     RecipeFigure(25, "threshold", f"{BA} - class_weight", "+0.031 +- 0.011", ahead=5),  # noqa: E501
