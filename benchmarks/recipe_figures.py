@@ -73,6 +73,10 @@ RECIPE_FIGURES = (
     RecipeFigure(25, "logit_adjusted", f"{BA} - class_weight", "+0.056 +- 0.007", ahead=5, part="D"),  # noqa: E501
     RecipeFigure(25, "logit_adjusted", f"{AUC} - threshold", "", ahead=1),  # noqa: E501
     RecipeFigure(25, "logit_adjusted", f"{AUC} - threshold", "", ahead=0, part="D"),  # noqa: E501
+    RecipeFigure(10, "variance_transfer+threshold", BA, "0.636", part="D"),
+    RecipeFigure(10, "variance_transfer+threshold", f"{BA} - threshold", "+0.003 +- 0.076", ahead=2, part="D"),  # noqa: E501
+    RecipeFigure(10, "variance_transfer+threshold", AUC, "0.847", part="D"),
+    RecipeFigure(10, "variance_transfer+threshold", f"{AUC} - threshold", "", ahead=1, part="D"),  # noqa: E501
     RecipeFigure(25, "threshold", BA, "0.880"),
     RecipeFigure(25, "class_weight", BA, "0.849"),
     RecipeFigure(25, "threshold", f"{BA} - class_weight", "+0.031 +- 0.011", ahead=5),  # noqa: E501
@@ -89,6 +93,11 @@ RECIPE_FIGURES = (
     RecipeFigure(25, "variance_transfer+threshold", f"{AUC} - threshold", "+0.004 +- 0.002", ahead=5),  # noqa: E501
     RecipeFigure(25, "featuresmote", AUC, "0.957"),
     RecipeFigure(25, "featuresmote", BA, "0.82"),
+    RecipeFigure(50, "threshold", BA, "0.766", part="D"),
+    RecipeFigure(50, "logit_adjusted", BA, "0.749", part="D"),
+    RecipeFigure(50, "class_weight", BA, "0.700", part="D"),
+    RecipeFigure(50, "threshold", f"{BA} - class_weight", "+0.065 +- 0.049", ahead=3, part="D"),  # noqa: E501
+    RecipeFigure(50, "logit_adjusted", f"{BA} - class_weight", "+0.049 +- 0.014", ahead=3, part="D"),  # noqa: E501
     RecipeFigure(50, "threshold", BA, "0.898"),
     RecipeFigure(50, "threshold", AUC, "0.965"),
     RecipeFigure(50, "class_weight", BA, "0.891"),
