@@ -93,11 +93,12 @@ RECIPE_FIGURES = (
     RecipeFigure(25, "variance_transfer+threshold", f"{AUC} - threshold", "+0.004 +- 0.002", ahead=5),  # noqa: E501
     RecipeFigure(25, "featuresmote", AUC, "0.957"),
     RecipeFigure(25, "featuresmote", BA, "0.82"),
-    RecipeFigure(50, "threshold", BA, "0.766", part="D"),
-    RecipeFigure(50, "logit_adjusted", BA, "0.749", part="D"),
-    RecipeFigure(50, "class_weight", BA, "0.700", part="D"),
-    RecipeFigure(50, "threshold", f"{BA} - class_weight", "+0.065 +- 0.049", ahead=3, part="D"),  # noqa: E501
-    RecipeFigure(50, "logit_adjusted", f"{BA} - class_weight", "+0.049 +- 0.014", ahead=3, part="D"),  # noqa: E501
+    RecipeFigure(50, "threshold", BA, "0.758", part="D"),
+    RecipeFigure(50, "logit_adjusted", BA, "0.739", part="D"),
+    RecipeFigure(50, "class_weight", BA, "0.694", part="D"),
+    RecipeFigure(50, "threshold", f"{BA} - class_weight", "+0.063 +- 0.048", ahead=5, part="D"),  # noqa: E501
+    RecipeFigure(50, "logit_adjusted", f"{BA} - class_weight", "+0.045 +- 0.012", ahead=5, part="D"),  # noqa: E501
+    RecipeFigure(50, "logit_adjusted", f"{BA} - threshold", "", ahead=2, part="D"),  # noqa: E501
     RecipeFigure(50, "threshold", BA, "0.898"),
     RecipeFigure(50, "threshold", AUC, "0.965"),
     RecipeFigure(50, "class_weight", BA, "0.891"),
