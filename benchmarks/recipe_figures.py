@@ -77,6 +77,9 @@ RECIPE_FIGURES = (
     RecipeFigure(10, "variance_transfer+threshold", f"{BA} - threshold", "+0.003 +- 0.076", ahead=2, part="D"),  # noqa: E501
     RecipeFigure(10, "variance_transfer+threshold", AUC, "0.847", part="D"),
     RecipeFigure(10, "variance_transfer+threshold", f"{AUC} - threshold", "", ahead=1, part="D"),  # noqa: E501
+    RecipeFigure(25, "variance_transfer+threshold", BA, "0.723", part="D"),
+    RecipeFigure(25, "variance_transfer+threshold", f"{BA} - threshold", "-0.008 +- 0.038", ahead=2, part="D"),  # noqa: E501
+    RecipeFigure(25, "variance_transfer+threshold", AUC, "0.890", part="D"),
     RecipeFigure(25, "threshold", BA, "0.880"),
     RecipeFigure(25, "class_weight", BA, "0.849"),
     RecipeFigure(25, "threshold", f"{BA} - class_weight", "+0.031 +- 0.011", ahead=5),  # noqa: E501
